@@ -1,0 +1,55 @@
+# The two commands of the README: `make quickstart` and `make test`. Each does its own set-up.
+SHELL := /bin/bash
+BUILD_DIR ?= build
+ASAN_DIR ?= build-asan
+PYTHON_ENV := $(HOME)/.cache/wax/python/bytewax-0.21.1
+PYTHON := $(PYTHON_ENV)/bin/python
+CXX_SOURCES = $(shell git ls-files '*.cc' '*.h' 2>/dev/null)
+
+.PHONY: all setup build build-asan format format-check unit unit-asan e2e test quickstart \
+        bench clean
+
+all: build
+
+setup:
+	@bash scripts/setup.sh
+
+$(BUILD_DIR)/build.ninja:
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+build: setup $(BUILD_DIR)/build.ninja
+	cmake --build $(BUILD_DIR)
+
+$(ASAN_DIR)/build.ninja:
+	cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DWAX_SANITIZE=ON
+
+# The sanitizer build runs the unit tests only; the binaries stay in the normal build.
+build-asan: setup $(ASAN_DIR)/build.ninja
+	cmake --build $(ASAN_DIR) --target unit_tests
+
+format:
+	clang-format -i $(CXX_SOURCES)
+
+format-check:
+	@clang-format --dry-run --Werror $(CXX_SOURCES) && echo "format-check: ok"
+
+unit: build
+	cd $(BUILD_DIR) && ctest --output-on-failure --timeout 300
+
+unit-asan: build-asan
+	cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --output-on-failure --timeout 600
+
+e2e: build
+	$(PYTHON) -m pytest -v tests/e2e
+
+test: setup format-check build unit build-asan unit-asan e2e
+
+quickstart: build
+	@bash scripts/quickstart.sh
+
+bench: build
+	@bash bench/run.sh
+
+clean:
+	rm -rf $(BUILD_DIR) $(ASAN_DIR)

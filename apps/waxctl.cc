@@ -1,0 +1,47 @@
+// waxctl: the Wax command line. Exit codes: 0 ok, 1 error, 2 usage.
+#include <signal.h>
+
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "common/error.h"
+#include "common/paths.h"
+#include "common/version.h"
+
+int main(int argc, char** argv) {
+  signal(SIGPIPE, SIG_IGN);
+  CLI::App app{"waxctl: deploy and manage Bytewax dataflows on Wax", "waxctl"};
+  app.set_version_flag("--version",
+                       fmt::format("waxctl {} (commit {})", wax::kVersion, wax::kGitCommit));
+  app.require_subcommand(1);
+  wax::cli::Context context;
+  context.flags.dataDir = wax::defaultDataDir();
+  app.add_option("--server", context.flags.server,
+                 "WaxAPI URL (default: the local waxd of --data-dir)")
+      ->envname("WAX_SERVER");
+  app.add_option("--token", context.flags.token, "Bearer token for --server")
+      ->envname("WAX_TOKEN");
+  app.add_option("--data-dir", context.flags.dataDir, "Local mode data directory")
+      ->envname("WAX_DATA_DIR")
+      ->capture_default_str();
+  wax::cli::addLocalCommands(app, context);
+  wax::cli::addDataflowCommands(app, context);
+  wax::cli::addVersionCommand(app, context);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    const int code = app.exit(error);
+    return code == 0 ? wax::cli::kExitOk : wax::cli::kExitUsage;
+  } catch (const wax::cli::UsageError& error) {
+    std::cerr << "waxctl: " << error.what() << "\n";
+    return wax::cli::kExitUsage;
+  } catch (const std::exception& error) {
+    std::cerr << "waxctl: " << error.what() << "\n";
+    return wax::cli::kExitError;
+  }
+  return context.exitCode;
+}

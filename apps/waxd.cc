@@ -1,0 +1,191 @@
+// waxd: the Wax platform on one machine. One process holds the embedded store, the Dataflow
+// controller with the local runtime, and the HTTP API (WaxAPI) on loopback.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <random>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "api/api.h"
+#include "common/logging.h"
+#include "common/paths.h"
+#include "common/version.h"
+#include "local/local_runtime.h"
+#include "operator/controller.h"
+#include "store/sqlite_store.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Flags {
+  std::string dataDir = wax::defaultDataDir();
+  std::string host = "127.0.0.1";
+  uint16_t port = 0;
+  std::string python = wax::defaultPython();
+  std::string logLevel = "info";
+  int64_t backoffMs = 10000;
+  int64_t gracePeriodMs = 10000;
+  int workers = 2;
+};
+
+std::string randomToken() {
+  std::random_device device;
+  std::string token;
+  for (int i = 0; i < 32; ++i) {
+    token += fmt::format("{:02x}", device() & 0xff);
+  }
+  return token;
+}
+
+// The token is made at first start and kept, so that waxctl and scripts keep working.
+std::string loadOrCreateToken(const std::string& dataDir) {
+  const std::string path = wax::tokenFilePath(dataDir);
+  if (std::ifstream in(path); in) {
+    std::string token;
+    in >> token;
+    if (!token.empty()) {
+      return token;
+    }
+  }
+  const std::string token = randomToken();
+  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0 || write(fd, token.data(), token.size()) != static_cast<ssize_t>(token.size())) {
+    throw std::runtime_error("cannot write the API token to " + path);
+  }
+  close(fd);
+  return token;
+}
+
+// One waxd per data directory: a second one would run every dataflow twice.
+int lockDataDir(const std::string& dataDir) {
+  const std::string path = dataDir + "/waxd.lock";
+  const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    throw std::runtime_error("another waxd is already using " + dataDir +
+                             "; stop it with `waxctl local stop` or choose another --data-dir");
+  }
+  return fd;
+}
+
+void writeStateFile(const std::string& dataDir, const std::string& url) {
+  const std::string path = wax::stateFilePath(dataDir);
+  const nlohmann::json state = {{"url", url}, {"pid", getpid()}, {"version", wax::kVersion}};
+  std::ofstream(path + ".tmp", std::ios::trunc) << state.dump(2) << "\n";
+  fs::rename(path + ".tmp", path);
+}
+
+sigset_t blockStopSignals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  return signals;
+}
+
+int run(const Flags& flags) {
+  const sigset_t stopSignals = blockStopSignals();  // before any thread starts
+  signal(SIGPIPE, SIG_IGN);
+  fs::create_directories(flags.dataDir);
+  const int lockFd = lockDataDir(flags.dataDir);
+  auto log = wax::logger("waxd");
+  const std::string runDir = flags.dataDir + "/run";
+  if (const int killed = wax::local::killStrayProcesses(runDir); killed > 0) {
+    log->warn("stopped processes left by an earlier waxd count={}", killed);
+  }
+
+  auto store = wax::store::openSqliteStore(flags.dataDir + "/store.db");
+  std::atomic<wax::operator_::Controller*> controller{nullptr};
+  wax::local::LocalRuntimeOptions runtimeOptions;
+  runtimeOptions.dataDir = flags.dataDir;
+  runtimeOptions.python = flags.python;
+  runtimeOptions.supervisor.runDir = runDir;
+  runtimeOptions.supervisor.backoffBase = std::chrono::milliseconds(flags.backoffMs);
+  runtimeOptions.supervisor.gracePeriod = std::chrono::milliseconds(flags.gracePeriodMs);
+  wax::local::LocalRuntime runtime(runtimeOptions, *store, [&controller](const std::string& key) {
+    if (auto* current = controller.load()) {
+      current->enqueue(key);
+    }
+  });
+  wax::operator_::ControllerOptions controllerOptions;
+  controllerOptions.workers = flags.workers;
+  wax::operator_::Controller dataflows(*store, runtime, controllerOptions);
+  controller = &dataflows;
+
+  wax::http::Server server({flags.host, flags.port});
+  wax::api::ApiContext context{*store, runtime};
+  server.filter(wax::api::bearerTokenFilter(loadOrCreateToken(flags.dataDir)));
+  wax::api::registerHealthRoutes(server);
+  wax::api::registerPlatformRoutes(server, context);
+  wax::api::registerResourceRoutes(server, context);
+  const uint16_t port = server.start();
+  const std::string url = fmt::format("http://{}:{}", flags.host, port);
+  dataflows.start();
+  writeStateFile(flags.dataDir, url);
+  log->info("waxd ready url={} dataDir={} python={} version={} commit={}", url, flags.dataDir,
+            flags.python, wax::kVersion, wax::kGitCommit);
+
+  int received = 0;
+  sigwait(&stopSignals, &received);
+  log->info("stopping signal={}", received);
+  fs::remove(wax::stateFilePath(flags.dataDir));
+  server.stop();
+  controller = nullptr;
+  dataflows.stop();
+  runtime.shutdown();
+  close(lockFd);
+  log->info("stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"waxd: the Wax platform on one machine (store, controller, API)", "waxd"};
+  Flags flags;
+  app.set_version_flag("--version", fmt::format("waxd {} (commit {})", wax::kVersion,
+                                                wax::kGitCommit));
+  app.add_option("--data-dir", flags.dataDir, "Where the store, code, logs and state live")
+      ->envname("WAX_DATA_DIR")
+      ->capture_default_str();
+  app.add_option("--host", flags.host, "Address to listen on (keep it on loopback)")
+      ->capture_default_str();
+  app.add_option("--port", flags.port, "Port to listen on; 0 picks a free one")
+      ->capture_default_str();
+  app.add_option("--python", flags.python, "Python interpreter with bytewax installed")
+      ->envname("WAX_PYTHON")
+      ->capture_default_str();
+  app.add_option("--log-level", flags.logLevel, "trace, debug, info, warn or error")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
+      ->capture_default_str();
+  app.add_option("--restart-backoff-ms", flags.backoffMs,
+                 "First delay before a failed dataflow restarts; it doubles up to 60 s")
+      ->check(CLI::Range(int64_t{10}, int64_t{600000}))
+      ->capture_default_str();
+  app.add_option("--grace-period-ms", flags.gracePeriodMs,
+                 "How long a stopping process gets between SIGINT and SIGKILL")
+      ->check(CLI::Range(int64_t{0}, int64_t{600000}))
+      ->capture_default_str();
+  app.add_option("--workers", flags.workers, "Dataflows reconciled in parallel")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  wax::initLogging(flags.logLevel);
+  try {
+    return run(flags);
+  } catch (const std::exception& error) {
+    std::cerr << "waxd: " << error.what() << "\n";
+    return 1;
+  }
+}

@@ -1,0 +1,119 @@
+#include "api/admission.h"
+
+#include <fmt/format.h>
+
+#include "common/error.h"
+#include "core/codec.h"
+#include "core/validation.h"
+
+namespace wax::api {
+
+nlohmann::json parseBody(const std::string& body) {
+  try {
+    return nlohmann::json::parse(body);
+  } catch (const nlohmann::json::parse_error& error) {
+    throw Error(ErrorCode::BadRequest,
+                fmt::format("the request body is not valid JSON (at byte {}): fix the syntax",
+                            error.byte));
+  }
+}
+
+namespace {
+
+void fillIdentity(nlohmann::json& object, const std::string& ns, const std::string& name,
+                  const std::string& kind) {
+  if (!object.is_object()) {
+    throw Error(ErrorCode::BadRequest, "the request body must be a JSON object (a " + kind + ")");
+  }
+  auto& metadata = object["metadata"];
+  if (!metadata.is_object()) {
+    metadata = nlohmann::json::object();
+  }
+  auto check = [&](const char* field, const std::string& expected) {
+    if (expected.empty()) {
+      return;
+    }
+    if (!metadata.contains(field)) {
+      metadata[field] = expected;
+    } else if (metadata[field] != expected) {
+      throw Error(ErrorCode::BadRequest,
+                  fmt::format("metadata.{} \"{}\" does not match \"{}\" in the request path",
+                              field, metadata[field].dump(), expected));
+    }
+  };
+  check("namespace", ns);
+  check("name", name);
+  if (!metadata.contains("namespace")) {
+    metadata["namespace"] = "default";
+  }
+}
+
+}  // namespace
+
+nlohmann::json admitDataflow(const nlohmann::json& body, const std::string& ns,
+                             const std::string& name) {
+  nlohmann::json object = body;
+  fillIdentity(object, ns, name, "Dataflow");
+  std::vector<core::FieldError> errors;
+  core::Dataflow dataflow = core::dataflowFromJson(object, errors);
+  if (errors.empty()) {
+    errors = core::validate(dataflow);
+  }
+  if (!errors.empty()) {
+    throw Error(ErrorCode::Invalid, core::describeErrors(dataflow, errors));
+  }
+  core::applyDefaults(dataflow);
+  return core::toJson(dataflow);
+}
+
+nlohmann::json admitConfigMap(const nlohmann::json& body, const std::string& ns,
+                              const std::string& name) {
+  nlohmann::json object = body;
+  fillIdentity(object, ns, name, "ConfigMap");
+  const std::string objectName = object["metadata"].value("name", "");
+  auto fail = [&](const std::string& message) {
+    throw Error(ErrorCode::Invalid, fmt::format("ConfigMap \"{}\" is invalid: {}", objectName,
+                                                message));
+  };
+  if (!core::isDns1123Subdomain(objectName)) {
+    fail("metadata.name: use lowercase letters, digits, '-' and '.', at most 253 characters");
+  }
+  for (const char* field : {"data", "binaryData"}) {
+    if (!object.contains(field)) {
+      continue;
+    }
+    if (!object[field].is_object()) {
+      fail(fmt::format("{}: must be a map of file names to contents", field));
+    }
+    for (const auto& [key, value] : object[field].items()) {
+      if (!value.is_string()) {
+        fail(fmt::format("{}.{}: must be a string", field, key));
+      }
+    }
+  }
+  object["apiVersion"] = "v1";
+  object["kind"] = "ConfigMap";
+  return object;
+}
+
+nlohmann::json createOrReplace(store::Store& store, const std::string& kind,
+                               const nlohmann::json& object) {
+  const auto& metadata = object.at("metadata");
+  try {
+    nlohmann::json current = store.get(kind, metadata.at("namespace"), metadata.at("name"));
+    nlohmann::json replacement = object;
+    auto& merged = replacement["metadata"];
+    merged["resourceVersion"] = current["metadata"]["resourceVersion"];
+    if (current["metadata"].contains("finalizers") && !merged.contains("finalizers")) {
+      merged["finalizers"] = current["metadata"]["finalizers"];
+    }
+    return store.update(kind, replacement);
+  } catch (const Error& error) {
+    if (error.code() != ErrorCode::NotFound) {
+      throw;
+    }
+    return store.create(kind, object);
+  }
+}
+
+}  // namespace wax::api

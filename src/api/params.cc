@@ -1,0 +1,53 @@
+#include "api/params.h"
+
+#include <charconv>
+
+#include <fmt/format.h>
+
+#include "common/error.h"
+#include "core/validation.h"
+
+namespace wax::api {
+
+std::optional<int64_t> intParam(const http::Request& request, const std::string& name) {
+  const auto text = request.queryValue(name);
+  if (!text || text->empty()) {
+    return std::nullopt;
+  }
+  int64_t value = 0;
+  const auto [end, error] = std::from_chars(text->data(), text->data() + text->size(), value);
+  if (error != std::errc() || end != text->data() + text->size() || value < 0) {
+    throw Error(ErrorCode::BadRequest,
+                fmt::format("query parameter {}: \"{}\" is not a non-negative integer", name,
+                            *text));
+  }
+  return value;
+}
+
+bool boolParam(const http::Request& request, const std::string& name, bool fallback) {
+  const auto text = request.queryValue(name);
+  if (!text) {
+    return fallback;
+  }
+  if (*text == "true" || *text == "1" || text->empty()) {
+    return true;
+  }
+  if (*text == "false" || *text == "0") {
+    return false;
+  }
+  throw Error(ErrorCode::BadRequest,
+              fmt::format("query parameter {}: \"{}\" is not true or false", name, *text));
+}
+
+std::string namespaceParam(const http::Request& request) {
+  const std::string ns = request.queryValue("namespace").value_or("default");
+  if (!core::isDns1123Label(ns)) {
+    throw Error(ErrorCode::BadRequest,
+                fmt::format("query parameter namespace: \"{}\" is not a valid namespace name; use "
+                            "lowercase letters, digits and '-'",
+                            ns));
+  }
+  return ns;
+}
+
+}  // namespace wax::api

@@ -1,0 +1,23 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "http/server.h"
+#include "operator/runtime.h"
+#include "api/api.h"
+
+namespace wax::api {
+
+// Query parameters, checked: a malformed value is a BadRequest naming the parameter.
+std::optional<int64_t> intParam(const http::Request& request, const std::string& name);
+bool boolParam(const http::Request& request, const std::string& name, bool fallback);
+// The namespace from `?namespace=`, "default" when absent; validated as a DNS-1123 label.
+std::string namespaceParam(const http::Request& request);
+
+// A process's log, streamed when `follow` is set.
+http::Response logResponse(ApiContext& context, const std::string& ns, const std::string& name,
+                           const operator_::LogOptions& options, bool follow);
+
+}  // namespace wax::api

@@ -1,0 +1,196 @@
+// The Bytewax Platform's WaxAPI endpoint set, with its paths and body shapes, so that clients
+// written for it work unchanged. Successful changes answer the JSON string "ok".
+#include <fmt/format.h>
+
+#include "api/admission.h"
+#include "api/api.h"
+#include "api/params.h"
+#include "common/error.h"
+#include "core/codec.h"
+
+namespace wax::api {
+
+namespace {
+
+const std::string kDataflows = "dataflows";
+
+http::Response json(const nlohmann::json& body) {
+  http::Response response;
+  response.body = body.dump() + "\n";
+  return response;
+}
+
+http::Response ok() { return json("ok"); }
+
+std::string sourceOf(const nlohmann::json& spec) {
+  if (spec.contains("artifactsDownload")) {
+    return "ArtifactsDownload";
+  }
+  return spec.contains("tarName") ? "Tarball" : "PythonFile";
+}
+
+std::string kindOf(const nlohmann::json& spec) {
+  if (spec.contains("schedule")) {
+    return "ScheduledDataflow";
+  }
+  return spec.value("jobMode", false) ? "Job" : "Dataflow";
+}
+
+// DataflowResponse: the DataflowDto fields plus creationTimestamp and the `ui` summary.
+nlohmann::json dataflowResponse(const nlohmann::json& object) {
+  const auto& metadata = object.at("metadata");
+  const auto spec = object.value("spec", nlohmann::json::object());
+  const auto status = object.value("status", nlohmann::json::object());
+  return {{"name", metadata.value("name", "")},
+          {"namespace", metadata.value("namespace", "")},
+          {"creationTimestamp", metadata.value("creationTimestamp", "")},
+          {"spec", spec},
+          {"ui",
+           {{"kind", kindOf(spec)},
+            {"source", sourceOf(spec)},
+            {"processesReady", fmt::format("{}/{}", status.value("processesReady", 0),
+                                           status.value("processesDesired", 0))},
+            {"lastSchedule", ""},
+            {"details", status}}}};
+}
+
+std::string requireString(const nlohmann::json& body, const char* field) {
+  if (!body.contains(field) || !body[field].is_string() || body[field].get<std::string>().empty()) {
+    throw Error(ErrorCode::BadRequest, fmt::format("{}: required; give it as a string", field));
+  }
+  return body[field];
+}
+
+// Stores the DataflowDto's code (fileContent) and then the Dataflow itself.
+void applyDto(ApiContext& context, const nlohmann::json& dto, const std::string& pathName) {
+  const std::string name = pathName.empty() ? requireString(dto, "name") : pathName;
+  const std::string ns = dto.value("namespace", "default");
+  if (dto.contains("fileUrl") && !dto["fileUrl"].get<std::string>().empty()) {
+    throw Error(ErrorCode::BadRequest,
+                "fileUrl: downloading code is not supported by this server; send the code in "
+                "fileContent");
+  }
+  nlohmann::json manifest = {{"apiVersion", "bytewax.io/v1alpha1"},
+                             {"kind", "Dataflow"},
+                             {"metadata", {{"name", name}, {"namespace", ns}}},
+                             {"spec", dto.value("spec", nlohmann::json::object())}};
+  const nlohmann::json dataflow = admitDataflow(manifest, ns, name);
+  if (dto.contains("fileContent") && !dto["fileContent"].get<std::string>().empty()) {
+    const std::string codeName = dataflow["spec"].value("configMapName", name);
+    nlohmann::json code = {{"metadata", {{"name", codeName}, {"namespace", ns}}},
+                           {"data", {{dataflow["spec"]["pythonFileName"], dto["fileContent"]}}}};
+    createOrReplace(context.store, "configmaps", admitConfigMap(code, ns, codeName));
+  }
+  createOrReplace(context.store, kDataflows, dataflow);
+}
+
+void patchSpec(ApiContext& context, const std::string& ns, const std::string& name,
+               const std::function<void(nlohmann::json&)>& change) {
+  nlohmann::json object = context.store.get(kDataflows, ns, name);
+  change(object["spec"]);
+  context.store.update(kDataflows, object);
+}
+
+operator_::LogOptions logOptions(const http::Request& request, const std::string& name) {
+  operator_::LogOptions options;
+  const std::string pod = request.queryValue("pod_name").value_or("");
+  const std::string prefix = name + "-";
+  if (pod.rfind(prefix, 0) != 0) {
+    throw Error(ErrorCode::BadRequest,
+                fmt::format("pod_name: \"{}\" is not a process of dataflow \"{}\"; use one of the "
+                            "names from /dataflows/{}/pods",
+                            pod, name, name));
+  }
+  try {
+    options.process = std::stoll(pod.substr(prefix.size()));
+  } catch (const std::exception&) {
+    throw Error(ErrorCode::BadRequest, "pod_name: expected \"" + prefix + "<index>\"");
+  }
+  options.tailLines = intParam(request, "tail_lines");
+  options.limitBytes = intParam(request, "limit_bytes");
+  options.previous = boolParam(request, "previous", false);
+  return options;
+}
+
+void registerDataflowRoutes(http::Server& server, ApiContext& context) {
+  server.route("GET", "/dataflows", [&context](const http::Request& request) {
+    nlohmann::json items = nlohmann::json::array();
+    for (const auto& item : context.store.list(kDataflows, namespaceParam(request)).items) {
+      items.push_back(dataflowResponse(item));
+    }
+    return json({{"dataflows", items}});
+  });
+  server.route("POST", "/dataflows", [&context](const http::Request& request) {
+    applyDto(context, parseBody(request.body), "");
+    return ok();
+  });
+  server.route("GET", "/dataflows/{name}", [&context](const http::Request& request) {
+    return json(dataflowResponse(
+        context.store.get(kDataflows, namespaceParam(request), request.pathParams.at("name"))));
+  });
+  server.route("PUT", "/dataflows/{name}", [&context](const http::Request& request) {
+    applyDto(context, parseBody(request.body), request.pathParams.at("name"));
+    return ok();
+  });
+  server.route("DELETE", "/dataflows/{name}", [&context](const http::Request& request) {
+    context.store.remove(kDataflows, namespaceParam(request), request.pathParams.at("name"));
+    return ok();
+  });
+}
+
+void registerActionRoutes(http::Server& server, ApiContext& context) {
+  server.route("PUT", "/dataflows/{name}/suspend", [&context](const http::Request& request) {
+    const auto body = parseBody(request.body);
+    if (!body.contains("suspend") || !body["suspend"].is_boolean()) {
+      throw Error(ErrorCode::BadRequest, "suspend: required; give true or false");
+    }
+    patchSpec(context, body.value("namespace", "default"), request.pathParams.at("name"),
+              [&body](nlohmann::json& spec) { spec["suspend"] = body["suspend"]; });
+    return ok();
+  });
+  server.route("PUT", "/dataflows/{name}/reset-state", [&context](const http::Request& request) {
+    const auto body = parseBody(request.body);
+    const std::string ns = body.value("namespace", "default");
+    const std::string name = request.pathParams.at("name");
+    const auto object = context.store.get(kDataflows, ns, name);
+    const bool suspended = object["spec"].value("suspend", false);
+    if (!suspended && !body.value("force", false)) {
+      throw Error(ErrorCode::Conflict,
+                  fmt::format("dataflow \"{}/{}\" is not suspended; suspend it first, or pass "
+                              "\"force\": true to stop it and reset its state",
+                              ns, name));
+    }
+    context.runtime.resetState(ns, name);
+    return ok();
+  });
+  server.route("GET", "/dataflows/{name}/pods", [&context](const http::Request& request) {
+    const std::string ns = namespaceParam(request);
+    const std::string name = request.pathParams.at("name");
+    const auto object = context.store.get(kDataflows, ns, name);
+    nlohmann::json pods = nlohmann::json::array();
+    const int64_t count = object["spec"].value("processesCount", 1);
+    for (int64_t i = 0; i < count; ++i) {
+      pods.push_back(fmt::format("{}-{}", name, i));
+    }
+    return json({{"pods", pods}});
+  });
+  for (const char* path : {"/dataflows/{name}/logs", "/dataflows/{name}/logsv2"}) {
+    server.route("GET", path, [&context](const http::Request& request) {
+      const std::string name = request.pathParams.at("name");
+      return logResponse(context, namespaceParam(request), name, logOptions(request, name),
+                         boolParam(request, "follow", false));
+    });
+  }
+  server.route("GET", "/namespaces", [&context](const http::Request&) {
+    return json({{"namespaces", context.store.namespaces()}});
+  });
+}
+
+}  // namespace
+
+void registerPlatformRoutes(http::Server& server, ApiContext& context) {
+  registerDataflowRoutes(server, context);
+  registerActionRoutes(server, context);
+}
+
+}  // namespace wax::api

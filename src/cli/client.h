@@ -1,0 +1,46 @@
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+// The HTTP client waxctl uses to talk to a WaxAPI (libcurl underneath). Error answers become
+// wax::Error with the server's message, so the user reads what the server said.
+namespace wax::cli {
+
+struct Connection {
+  std::string url;    // e.g. http://127.0.0.1:41237
+  std::string token;  // bearer token; never printed
+};
+
+class Client {
+ public:
+  explicit Client(Connection connection);
+
+  nlohmann::json get(const std::string& path);
+  nlohmann::json post(const std::string& path, const nlohmann::json& body);
+  nlohmann::json put(const std::string& path, const nlohmann::json& body);
+  nlohmann::json remove(const std::string& path);
+  std::string getText(const std::string& path);
+  // Streams a response body to `sink` until it ends or `sink` returns false.
+  void stream(const std::string& path, const std::function<bool(std::string_view)>& sink);
+  // GET without the token, for health checks; returns the status or 0 when unreachable.
+  long probe(const std::string& path);
+
+  const Connection& connection() const { return connection_; }
+
+ private:
+  std::string request(const std::string& method, const std::string& path,
+                      const std::optional<std::string>& body,
+                      const std::function<bool(std::string_view)>* sink);
+
+  Connection connection_;
+};
+
+// Escapes a string for use in a URL query or path segment.
+std::string urlEncode(std::string_view text);
+
+}  // namespace wax::cli

@@ -1,0 +1,315 @@
+// waxctl dataflow (df): deploy, list, get, logs, suspend, resume, delete, wait.
+#include <unistd.h>
+
+#include <chrono>
+#include <iostream>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "cli/deploy.h"
+#include "cli/printers.h"
+#include "common/error.h"
+
+namespace wax::cli {
+
+namespace {
+
+std::string collectionPath(const std::string& ns, const std::string& kind = "dataflows") {
+  return fmt::format("/api/v1/namespaces/{}/{}", urlEncode(ns), kind);
+}
+
+std::string itemPath(const std::string& ns, const std::string& name,
+                     const std::string& kind = "dataflows") {
+  return collectionPath(ns, kind) + "/" + urlEncode(name);
+}
+
+// Creates the object, or replaces the existing one (returns true when it existed).
+bool createOrReplace(Client& client, const std::string& kind, nlohmann::json object) {
+  const std::string ns = object["metadata"]["namespace"];
+  const std::string name = object["metadata"]["name"];
+  try {
+    const auto current = client.get(itemPath(ns, name, kind));
+    object["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"];
+    client.put(itemPath(ns, name, kind), object);
+    return true;
+  } catch (const Error& error) {
+    if (error.code() != ErrorCode::NotFound) {
+      throw;
+    }
+  }
+  client.post(collectionPath(ns, kind), object);
+  return false;
+}
+
+bool exists(Client& client, const std::string& ns, const std::string& name) {
+  try {
+    client.get(itemPath(ns, name));
+    return true;
+  } catch (const Error& error) {
+    if (error.code() == ErrorCode::NotFound) {
+      return false;
+    }
+    throw;
+  }
+}
+
+bool confirm(const std::string& question) {
+  if (!isatty(STDIN_FILENO)) {
+    return false;
+  }
+  std::cout << question << " [y/N] " << std::flush;
+  std::string answer;
+  std::getline(std::cin, answer);
+  return answer == "y" || answer == "Y" || answer == "yes";
+}
+
+struct DeployOptions {
+  DeployFlags flags;
+  bool dryRun = false;
+  bool yes = false;
+  std::string output = "yaml";
+};
+
+int deploy(Context& context, const DeployOptions& options) {
+  const DeployObjects objects = buildDeployObjects(options.flags);
+  if (options.dryRun) {
+    if (objects.code) {
+      printObject(std::cout, *objects.code, options.output);
+      std::cout << (options.output == "yaml" ? "---\n" : "");
+    }
+    printObject(std::cout, objects.dataflow, options.output);
+    return kExitOk;
+  }
+  Client& client = context.client();
+  const std::string ns = objects.dataflow["metadata"]["namespace"];
+  const std::string name = objects.dataflow["metadata"]["name"];
+  if (!options.yes && exists(client, ns, name) &&
+      !confirm(fmt::format("dataflow {}/{} exists; replace it?", ns, name))) {
+    throw UsageError(fmt::format("dataflow {}/{} already exists; pass --yes to replace it", ns,
+                                 name));
+  }
+  if (objects.code) {
+    createOrReplace(client, "configmaps", *objects.code);
+  }
+  const bool replaced = createOrReplace(client, "dataflows", objects.dataflow);
+  std::cout << fmt::format("dataflow {}/{} {}\n", ns, name, replaced ? "updated" : "created");
+  return kExitOk;
+}
+
+struct ListOptions {
+  std::string ns = "default";
+  bool allNamespaces = false;
+  std::string output = "table";
+};
+
+int list(Context& context, const ListOptions& options) {
+  const auto body = context.client().get(options.allNamespaces ? "/api/v1/dataflows"
+                                                               : collectionPath(options.ns));
+  if (options.output != "table") {
+    printObject(std::cout, body, options.output);
+    return kExitOk;
+  }
+  std::vector<Row> rows;
+  for (const auto& item : body["items"]) {
+    rows.push_back(dataflowRow(item, options.allNamespaces));
+  }
+  if (rows.empty()) {
+    std::cout << (options.allNamespaces ? std::string("No dataflows found.\n")
+                                        : fmt::format("No dataflows found in namespace {}.\n",
+                                                      options.ns));
+    return kExitOk;
+  }
+  printTable(std::cout, dataflowHeaders(options.allNamespaces), rows);
+  return kExitOk;
+}
+
+int get(Context& context, const std::string& ns, const std::string& name,
+        const std::string& output) {
+  const auto object = context.client().get(itemPath(ns, name));
+  if (output == "table") {
+    printTable(std::cout, dataflowHeaders(false), {dataflowRow(object, false)});
+  } else {
+    printObject(std::cout, object, output);
+  }
+  return kExitOk;
+}
+
+struct LogsOptions {
+  std::string ns = "default";
+  int64_t process = 0;
+  bool follow = false;
+  std::optional<int64_t> tail;
+  bool previous = false;
+};
+
+int logs(Context& context, const std::string& name, const LogsOptions& options) {
+  std::string path = itemPath(options.ns, name) +
+                     fmt::format("/log?process={}&follow={}&previous={}", options.process,
+                                 options.follow, options.previous);
+  if (options.tail) {
+    path += fmt::format("&tailLines={}", *options.tail);
+  }
+  context.client().stream(path, [](std::string_view chunk) {
+    std::cout << chunk << std::flush;
+    return static_cast<bool>(std::cout);
+  });
+  return kExitOk;
+}
+
+// Sets spec.suspend, retrying when another writer got there first.
+int setSuspend(Context& context, const std::string& ns, const std::string& name, bool suspend) {
+  Client& client = context.client();
+  for (int attempt = 0;; ++attempt) {
+    auto object = client.get(itemPath(ns, name));
+    object["spec"]["suspend"] = suspend;
+    try {
+      client.put(itemPath(ns, name), object);
+      break;
+    } catch (const Error& error) {
+      if (error.code() != ErrorCode::Conflict || attempt == 4) {
+        throw;
+      }
+    }
+  }
+  std::cout << fmt::format("dataflow {}/{} {}\n", ns, name, suspend ? "suspended" : "resumed");
+  return kExitOk;
+}
+
+int remove(Context& context, const std::string& ns, const std::string& name, bool yes,
+           bool wait) {
+  if (!yes && !confirm(fmt::format("delete dataflow {}/{} with its logs and recovery state?", ns,
+                                   name))) {
+    throw UsageError(fmt::format("deleting dataflow {}/{} removes its processes, logs and "
+                                 "recovery state; pass --yes to confirm",
+                                 ns, name));
+  }
+  Client& client = context.client();
+  client.remove(itemPath(ns, name));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (wait && exists(client, ns, name)) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      throw Error(ErrorCode::Unavailable, "dataflow " + ns + "/" + name +
+                                              " is still being cleaned up; check its status");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  std::cout << fmt::format("dataflow {}/{} deleted\n", ns, name);
+  return kExitOk;
+}
+
+}  // namespace
+
+int waitFor(Context& context, const std::string& ns, const std::string& name,
+            const std::string& condition, const std::string& timeout);
+
+void addDataflowCommands(CLI::App& app, Context& context) {
+  auto* dataflow = app.add_subcommand("dataflow", "Deploy and manage dataflows");
+  dataflow->alias("df");
+  dataflow->require_subcommand(1);
+
+  auto deployOptions = std::make_shared<DeployOptions>();
+  auto& flags = deployOptions->flags;
+  auto* deployCommand =
+      dataflow->add_subcommand("deploy", "Deploy a dataflow from a .py file, a tarball or -F");
+  deployCommand->add_option("path", flags.path, "The dataflow's .py file or a .tar of its code");
+  deployCommand->add_option("-F,--manifest", flags.manifest, "A Dataflow manifest (YAML/JSON)");
+  deployCommand->add_option("-N,--name", flags.name, "Dataflow name (default: from the file)");
+  deployCommand->add_option("-n,--namespace", flags.ns, "Namespace (default: default)");
+  deployCommand->add_option("-p,--processes", flags.processes, "Number of processes");
+  deployCommand->add_option("-w,--workers", flags.workers, "Workers per process");
+  deployCommand->add_option("-f,--python-file-name", flags.pythonFileName,
+                            "The dataflow file (inside the tarball for a .tar)");
+  deployCommand->add_option("-r,--requirements-file-name", flags.requirementsFile,
+                            "A pip requirements file; its lines become spec.dependencies");
+  deployCommand->add_option("-e,--env", flags.env, "Environment variable KEY=VALUE (repeatable)");
+  deployCommand->add_flag("--recovery", flags.recovery, "Turn recovery on");
+  deployCommand->add_option("--recovery-parts", flags.recoveryParts, "Recovery partitions");
+  deployCommand->add_option("--recovery-snapshot-interval", flags.snapshotInterval,
+                            "Seconds between recovery snapshots");
+  deployCommand->add_option("--recovery-backup-interval", flags.backupInterval,
+                            "Seconds to keep superseded snapshots");
+  deployCommand->add_flag("--dry-run", deployOptions->dryRun, "Print the objects; store nothing");
+  deployCommand->add_option("-o,--output", deployOptions->output, "yaml or json (with --dry-run)")
+      ->check(CLI::IsMember({"yaml", "json"}));
+  deployCommand->add_flag("--yes", deployOptions->yes, "Replace an existing dataflow silently");
+  deployCommand->callback(
+      [&context, deployOptions] { context.exitCode = deploy(context, *deployOptions); });
+
+  auto listOptions = std::make_shared<ListOptions>();
+  auto* listCommand = dataflow->add_subcommand("list", "List dataflows");
+  listCommand->alias("ls");
+  listCommand->add_option("-n,--namespace", listOptions->ns, "Namespace")->capture_default_str();
+  listCommand->add_flag("-A,--all-namespaces", listOptions->allNamespaces, "Every namespace");
+  listCommand->add_option("-o,--output", listOptions->output, "table, json or yaml")
+      ->check(CLI::IsMember({"table", "json", "yaml"}));
+  listCommand->callback(
+      [&context, listOptions] { context.exitCode = list(context, *listOptions); });
+
+  auto target = std::make_shared<std::pair<std::string, std::string>>("", "default");
+  auto addTarget = [target](CLI::App* command) {
+    command->add_option("name", target->first, "Dataflow name")->required();
+    command->add_option("-n,--namespace", target->second, "Namespace")->capture_default_str();
+  };
+
+  auto getOutput = std::make_shared<std::string>("table");
+  auto* getCommand = dataflow->add_subcommand("get", "Show a dataflow with its status");
+  addTarget(getCommand);
+  getCommand->add_option("-o,--output", *getOutput, "table, yaml or json")
+      ->check(CLI::IsMember({"table", "json", "yaml"}));
+  getCommand->callback([&context, target, getOutput] {
+    context.exitCode = get(context, target->second, target->first, *getOutput);
+  });
+
+  auto logsOptions = std::make_shared<LogsOptions>();
+  auto* logsCommand = dataflow->add_subcommand("logs", "Print (or follow) a process's log");
+  logsCommand->add_option("name", target->first, "Dataflow name")->required();
+  logsCommand->add_option("-n,--namespace", logsOptions->ns, "Namespace")->capture_default_str();
+  logsCommand->add_option("--process", logsOptions->process, "Process index")
+      ->capture_default_str();
+  logsCommand->add_flag("-f,--follow", logsOptions->follow, "Keep printing new output");
+  logsCommand->add_option("--tail", logsOptions->tail, "Only the last N lines");
+  logsCommand->add_flag("--previous", logsOptions->previous, "The rotated file before this one");
+  logsCommand->callback([&context, target, logsOptions] {
+    context.exitCode = logs(context, target->first, *logsOptions);
+  });
+
+  auto* suspendCommand = dataflow->add_subcommand("suspend", "Stop the processes, keep state");
+  addTarget(suspendCommand);
+  suspendCommand->callback([&context, target] {
+    context.exitCode = setSuspend(context, target->second, target->first, true);
+  });
+  auto* resumeCommand = dataflow->add_subcommand("resume", "Start a suspended dataflow again");
+  addTarget(resumeCommand);
+  resumeCommand->callback([&context, target] {
+    context.exitCode = setSuspend(context, target->second, target->first, false);
+  });
+
+  auto deleteFlags = std::make_shared<std::pair<bool, bool>>(false, true);
+  auto* deleteCommand = dataflow->add_subcommand("delete", "Delete a dataflow and its files");
+  deleteCommand->alias("rm");
+  addTarget(deleteCommand);
+  deleteCommand->add_flag("--yes", deleteFlags->first, "Confirm the deletion");
+  deleteCommand->add_flag("--wait,!--no-wait", deleteFlags->second,
+                          "Wait until everything is cleaned up (default)");
+  deleteCommand->callback([&context, target, deleteFlags] {
+    context.exitCode = remove(context, target->second, target->first, deleteFlags->first,
+                              deleteFlags->second);
+  });
+
+  auto waitOptions = std::make_shared<std::pair<std::string, std::string>>("", "300s");
+  auto* waitCommand = dataflow->add_subcommand("wait", "Wait for a condition of a dataflow");
+  addTarget(waitCommand);
+  waitCommand->add_option("--for", waitOptions->first,
+                          "condition=Ready, condition=Completed, ... or delete")
+      ->required();
+  waitCommand->add_option("--timeout", waitOptions->second, "e.g. 90s, 5m, 1h")
+      ->capture_default_str();
+  waitCommand->callback([&context, target, waitOptions] {
+    context.exitCode = waitFor(context, target->second, target->first, waitOptions->first,
+                               waitOptions->second);
+  });
+}
+
+}  // namespace wax::cli

@@ -1,0 +1,34 @@
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "http/server.h"
+
+namespace wax::http {
+
+// Matches request paths against route patterns made of literal and "{param}" segments.
+class Router {
+ public:
+  void add(const std::string& method, const std::string& pattern, Handler handler);
+
+  struct Match {
+    const Handler* handler = nullptr;
+    std::map<std::string, std::string> params;
+    bool pathKnown = false;  // some route matched the path, maybe with another method
+  };
+  Match find(const std::string& method, const std::string& path) const;
+
+ private:
+  struct Route {
+    std::string method;
+    std::vector<std::string> segments;
+    Handler handler;
+  };
+  std::vector<Route> routes_;
+};
+
+std::vector<std::string> splitPath(const std::string& path);
+
+}  // namespace wax::http

@@ -1,0 +1,74 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+// A small HTTP/1.1 server with path routing. The library underneath (cpp-httplib) stays inside
+// server.cc so that nothing else depends on it and it can be swapped.
+namespace wax::http {
+
+struct Request {
+  std::string method;
+  std::string path;
+  std::map<std::string, std::string> pathParams;  // from "{name}" segments of the route
+  std::multimap<std::string, std::string> query;
+  std::map<std::string, std::string> headers;  // names in lower case
+  std::string body;
+  std::string remoteAddress;
+
+  std::optional<std::string> queryValue(const std::string& name) const;
+  std::optional<std::string> header(const std::string& lowerCaseName) const;
+};
+
+// Writes one chunk of a streamed body; returns false once the client has gone away.
+using ChunkWriter = std::function<bool(std::string_view)>;
+
+struct Response {
+  int status = 200;
+  std::string contentType = "application/json";
+  std::string body;
+  std::map<std::string, std::string> headers;
+  // When set, the body is streamed (chunked): the function writes chunks until it returns.
+  std::function<void(const ChunkWriter&)> stream;
+};
+
+using Handler = std::function<Response(const Request&)>;
+// Runs before routing; a returned Response ends the request (for example 401).
+using Filter = std::function<std::optional<Response>(const Request&)>;
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 0;  // 0 picks a free port
+  int threads = 32;   // streams (log follow, watch) hold a thread each
+  size_t maxBodyBytes = 16 * 1024 * 1024;
+};
+
+class Server {
+ public:
+  explicit Server(ServerOptions options);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // `pattern` is a path whose segments may be "{param}", e.g. "/dataflows/{name}/logs".
+  void route(const std::string& method, const std::string& pattern, Handler handler);
+  void filter(Filter filter);
+  // Binds and serves on a background thread. Returns the bound port. Throws wax::Error.
+  uint16_t start();
+  void stop();
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// A JSON error body in the Kubernetes Status shape, e.g.
+// {"kind":"Status","status":"Failure","code":404,"reason":"NotFound","message":"..."}.
+Response errorResponse(int status, std::string_view reason, std::string_view message);
+
+}  // namespace wax::http

@@ -1,0 +1,240 @@
+#include "operator/controller.h"
+
+#include <algorithm>
+
+#include "common/error.h"
+#include "common/logging.h"
+#include "core/codec.h"
+#include "core/validation.h"
+#include "operator/status.h"
+
+namespace wax::operator_ {
+
+namespace {
+
+const std::string kDataflows = "dataflows";
+const std::string kConfigMaps = "configmaps";
+
+std::shared_ptr<spdlog::logger> log() { return logger("controller"); }
+
+std::pair<std::string, std::string> splitKey(const std::string& key) {
+  const auto slash = key.find('/');
+  return {key.substr(0, slash), key.substr(slash + 1)};
+}
+
+std::string keyOf(const nlohmann::json& object) {
+  const auto& metadata = object.at("metadata");
+  return metadata.value("namespace", "") + "/" + metadata.value("name", "");
+}
+
+core::Dataflow decode(const nlohmann::json& object) {
+  std::vector<core::FieldError> errors;
+  core::Dataflow dataflow = core::dataflowFromJson(object, errors);
+  if (!errors.empty()) {
+    throw Error(ErrorCode::Invalid, core::describeErrors(dataflow, errors));
+  }
+  return dataflow;
+}
+
+}  // namespace
+
+Controller::Controller(store::Store& store, Runtime& runtime, ControllerOptions options)
+    : store_(store), runtime_(runtime), options_(options), queue_(options.backoff) {}
+
+Controller::~Controller() { stop(); }
+
+void Controller::start() {
+  threads_.emplace_back([this] { watchLoop(kDataflows); });
+  threads_.emplace_back([this] { watchLoop(kConfigMaps); });
+  threads_.emplace_back([this] { resyncLoop(); });
+  for (int i = 0; i < options_.workers; ++i) {
+    threads_.emplace_back([this] { workerLoop(); });
+  }
+}
+
+void Controller::stop() {
+  if (stopping_.exchange(true)) {
+    return;
+  }
+  queue_.shutdown();
+  {
+    std::lock_guard lock(watchesMutex_);
+    for (auto& watch : watches_) {
+      watch->stop();
+    }
+  }
+  for (auto& thread : threads_) {
+    thread.join();
+  }
+  threads_.clear();
+}
+
+void Controller::enqueue(const std::string& key) { queue_.add(key); }
+
+void Controller::watchLoop(const std::string& kind) {
+  while (!stopping_) {
+    store::Watch* watch = nullptr;
+    try {
+      std::lock_guard lock(watchesMutex_);
+      if (stopping_) {
+        return;
+      }
+      watches_.push_back(store_.watch(kind, "", ""));
+      watch = watches_.back().get();
+    } catch (const std::exception& error) {
+      log()->warn("watch failed kind={} error={}", kind, error.what());
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+      continue;
+    }
+    while (!stopping_) {
+      auto event = watch->next(std::chrono::milliseconds(1000));
+      if (!event) {
+        continue;
+      }
+      if (kind == kDataflows) {
+        queue_.add(keyOf(event->object));
+      } else {
+        enqueueReferrers(event->object);
+      }
+    }
+  }
+}
+
+void Controller::enqueueReferrers(const nlohmann::json& configMap) {
+  const auto& metadata = configMap.at("metadata");
+  const std::string ns = metadata.value("namespace", "");
+  const std::string name = metadata.value("name", "");
+  for (const auto& item : store_.list(kDataflows, ns).items) {
+    const auto& spec = item.value("spec", nlohmann::json::object());
+    const std::string referenced =
+        spec.value("configMapName", item.at("metadata").value("name", ""));
+    if (referenced == name) {
+      queue_.add(keyOf(item));
+    }
+  }
+}
+
+void Controller::enqueueAll() {
+  for (const auto& item : store_.list(kDataflows, "").items) {
+    queue_.add(keyOf(item));
+  }
+}
+
+void Controller::resyncLoop() {
+  auto next = std::chrono::steady_clock::now() + options_.resyncPeriod;
+  while (!stopping_) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    if (std::chrono::steady_clock::now() < next) {
+      continue;
+    }
+    next = std::chrono::steady_clock::now() + options_.resyncPeriod;
+    try {
+      enqueueAll();
+    } catch (const std::exception& error) {
+      log()->warn("resync failed error={}", error.what());
+    }
+  }
+}
+
+void Controller::workerLoop() {
+  while (auto key = queue_.get()) {
+    try {
+      reconcile(*key);
+      queue_.forget(*key);
+    } catch (const Error& error) {
+      log()->warn("reconcile failed dataflow={} error={}", *key, error.what());
+      if (error.code() != ErrorCode::Conflict) {
+        writeFailure(*key, error.what());
+      }
+      queue_.addRateLimited(*key);
+    } catch (const std::exception& error) {
+      log()->error("reconcile failed dataflow={} error={}", *key, error.what());
+      writeFailure(*key, error.what());
+      queue_.addRateLimited(*key);
+    }
+    queue_.done(*key);
+  }
+}
+
+void Controller::reconcile(const std::string& key) {
+  const auto [ns, name] = splitKey(key);
+  nlohmann::json object;
+  try {
+    object = store_.get(kDataflows, ns, name);
+  } catch (const Error& error) {
+    if (error.code() != ErrorCode::NotFound) {
+      throw;
+    }
+    runtime_.cleanup(ns, name);
+    return;
+  }
+  core::Dataflow dataflow = decode(object);
+  if (dataflow.metadata.deletionTimestamp) {
+    finalize(object, dataflow);
+    return;
+  }
+  const auto& finalizers = dataflow.metadata.finalizers;
+  if (std::find(finalizers.begin(), finalizers.end(), kCleanupFinalizer) == finalizers.end()) {
+    ensureFinalizer(object);
+    return;  // the update comes back as an event and reconciles again
+  }
+
+  core::Dataflow effective = dataflow;
+  core::applyDefaults(effective);
+  const bool suspended = effective.spec.suspend.value_or(false);
+  const std::string runId = runtime_.runId(effective);
+  const bool completed = dataflow.status && dataflow.status->completedRun == runId;
+  const RunState state = runtime_.sync(effective, !suspended && !completed);
+  log()->debug("reconciled dataflow={} phase={} ready={}/{}", key, toString(state.phase),
+               state.processesReady, state.processesDesired);
+  writeStatus(dataflow, state, suspended);
+}
+
+void Controller::finalize(const nlohmann::json& object, const core::Dataflow& dataflow) {
+  const auto& ns = dataflow.metadata.namespace_;
+  const auto& name = dataflow.metadata.name;
+  log()->info("cleaning up dataflow={}/{}", ns, name);
+  runtime_.cleanup(ns, name);
+  nlohmann::json updated = object;
+  auto& finalizers = updated["metadata"]["finalizers"];
+  finalizers.erase(std::remove(finalizers.begin(), finalizers.end(), kCleanupFinalizer),
+                   finalizers.end());
+  store_.update(kDataflows, updated);
+}
+
+void Controller::ensureFinalizer(nlohmann::json& object) {
+  auto& metadata = object["metadata"];
+  if (!metadata.contains("finalizers")) {
+    metadata["finalizers"] = nlohmann::json::array();
+  }
+  metadata["finalizers"].push_back(kCleanupFinalizer);
+  store_.update(kDataflows, object);
+}
+
+void Controller::writeStatus(const core::Dataflow& dataflow, const RunState& state,
+                             bool suspended) {
+  const core::DataflowStatus status = computeStatus(dataflow, state, suspended, nowRfc3339());
+  if (dataflow.status && !statusChanged(*dataflow.status, status)) {
+    return;
+  }
+  core::Dataflow updated = dataflow;
+  updated.status = status;
+  store_.updateStatus(kDataflows, core::toJson(updated));
+}
+
+// Records a reconcile failure in the status so that `waxctl dataflow get` says what is wrong.
+void Controller::writeFailure(const std::string& key, const std::string& message) {
+  try {
+    const auto [ns, name] = splitKey(key);
+    core::Dataflow dataflow = decode(store_.get(kDataflows, ns, name));
+    RunState failed;
+    failed.phase = RunPhase::Failed;
+    failed.runId = runtime_.runId(dataflow);
+    failed.message = message;
+    writeStatus(dataflow, failed, dataflow.spec.suspend.value_or(false));
+  } catch (const std::exception& error) {
+    log()->debug("cannot record failure dataflow={} error={}", key, error.what());
+  }
+}
+
+}  // namespace wax::operator_

@@ -1,0 +1,61 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "operator/runtime.h"
+#include "operator/work_queue.h"
+#include "store/store.h"
+
+// The Dataflow controller: watches Dataflows (and the code they reference), and for each key
+// makes the runtime match the spec and writes what it sees back into the status. It is
+// level-triggered: a reconcile reads the whole current state, so missed events do no harm.
+namespace wax::operator_ {
+
+// Set on every Dataflow so that a delete waits until processes and files are gone.
+inline constexpr const char* kCleanupFinalizer = "bytewax.io/wax-cleanup";
+
+struct ControllerOptions {
+  int workers = 2;
+  std::chrono::milliseconds resyncPeriod{30000};
+  BackoffOptions backoff;
+};
+
+class Controller {
+ public:
+  Controller(store::Store& store, Runtime& runtime, ControllerOptions options = {});
+  ~Controller();
+
+  void start();
+  void stop();
+  void enqueue(const std::string& key);
+
+  // Reconciles one "namespace/name" key. Throws on failures that should be retried.
+  void reconcile(const std::string& key);
+
+ private:
+  void watchLoop(const std::string& kind);
+  void resyncLoop();
+  void workerLoop();
+  void enqueueReferrers(const nlohmann::json& configMap);
+  void enqueueAll();
+  void finalize(const nlohmann::json& object, const core::Dataflow& dataflow);
+  void ensureFinalizer(nlohmann::json& object);
+  void writeStatus(const core::Dataflow& dataflow, const RunState& state, bool suspended);
+  void writeFailure(const std::string& key, const std::string& message);
+
+  store::Store& store_;
+  Runtime& runtime_;
+  ControllerOptions options_;
+  WorkQueue queue_;
+  std::atomic<bool> stopping_{false};
+  std::vector<std::thread> threads_;
+  std::vector<store::WatchPtr> watches_;  // guarded by watchesMutex_
+  std::mutex watchesMutex_;
+};
+
+}  // namespace wax::operator_

@@ -1,0 +1,82 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/dataflow.h"
+
+// The runtime seam: what makes a dataflow run. The reconciler decides whether a dataflow should
+// run; a Runtime makes it so and reports what it sees. Local mode runs supervised processes;
+// cluster mode renders Kubernetes workloads.
+namespace wax::operator_ {
+
+enum class RunPhase {
+  Stopped,    // nothing runs
+  Preparing,  // code, dependencies or recovery state are being set up
+  Starting,   // processes run, not all ready yet
+  Running,    // every process is ready
+  BackOff,    // a process failed; the runtime waits before starting again
+  Completed,  // every process exited 0
+  Failed,     // cannot start until something changes (the message says what)
+};
+
+std::string_view toString(RunPhase phase);
+
+struct RunState {
+  RunPhase phase = RunPhase::Stopped;
+  // Identifies the configuration that runs (or ran): the spec without `suspend` and the code.
+  std::string runId;
+  int64_t processesDesired = 0;
+  int64_t processesReady = 0;
+  int64_t restarts = 0;
+  std::string message;  // what went wrong, in words a user can act on; empty when nothing did
+};
+
+// One process of a dataflow, as `waxctl dataflow logs --process N` and the pods endpoint show it.
+struct ProcessInfo {
+  std::string name;  // "<dataflow>-<index>", like the pod of a StatefulSet
+  int64_t index = 0;
+  bool running = false;
+  bool ready = false;
+  int64_t pid = 0;
+  std::optional<int> lastExitCode;
+};
+
+struct LogOptions {
+  int64_t process = 0;
+  std::optional<int64_t> tailLines;
+  std::optional<int64_t> limitBytes;
+  bool previous = false;  // the rotated file before the current one
+};
+
+// Writes a piece of log output; returns false when the reader has gone away.
+using LogSink = std::function<bool(std::string_view)>;
+
+class Runtime {
+ public:
+  virtual ~Runtime() = default;
+
+  // The identity of the configuration the dataflow asks for (changes restart the processes).
+  virtual std::string runId(const core::Dataflow& dataflow) = 0;
+  // Makes the dataflow run (`run` true) or not, and returns what runs now. Throws wax::Error
+  // when the dataflow cannot be made to run; the message names the field to change.
+  virtual RunState sync(const core::Dataflow& dataflow, bool run) = 0;
+  // Stops everything and removes what the runtime made for the dataflow (processes, files).
+  virtual void cleanup(const std::string& ns, const std::string& name) = 0;
+
+  virtual std::vector<ProcessInfo> processes(const std::string& ns, const std::string& name) = 0;
+  // Reads a process's log; with `follow`, keeps writing new output until `sink` returns false
+  // or `stillWanted` returns false.
+  virtual void readLogs(const std::string& ns, const std::string& name, const LogOptions& options,
+                        bool follow, const LogSink& sink,
+                        const std::function<bool()>& stillWanted) = 0;
+  // Wipes the recovery state of a dataflow that is not running.
+  virtual void resetState(const std::string& ns, const std::string& name) = 0;
+};
+using RuntimePtr = std::unique_ptr<Runtime>;
+
+}  // namespace wax::operator_
