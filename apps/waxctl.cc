@@ -3,8 +3,8 @@
 
 #include <iostream>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
 #include "common/error.h"
@@ -22,8 +22,7 @@ int main(int argc, char** argv) {
   app.add_option("--server", context.flags.server,
                  "WaxAPI URL (default: the local waxd of --data-dir)")
       ->envname("WAX_SERVER");
-  app.add_option("--token", context.flags.token, "Bearer token for --server")
-      ->envname("WAX_TOKEN");
+  app.add_option("--token", context.flags.token, "Bearer token for --server")->envname("WAX_TOKEN");
   app.add_option("--data-dir", context.flags.dataDir, "Local mode data directory")
       ->envname("WAX_DATA_DIR")
       ->capture_default_str();

@@ -11,8 +11,8 @@
 #include <iostream>
 #include <random>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include "api/api.h"
@@ -153,8 +153,8 @@ int run(const Flags& flags) {
 int main(int argc, char** argv) {
   CLI::App app{"waxd: the Wax platform on one machine (store, controller, API)", "waxd"};
   Flags flags;
-  app.set_version_flag("--version", fmt::format("waxd {} (commit {})", wax::kVersion,
-                                                wax::kGitCommit));
+  app.set_version_flag("--version",
+                       fmt::format("waxd {} (commit {})", wax::kVersion, wax::kGitCommit));
   app.add_option("--data-dir", flags.dataDir, "Where the store, code, logs and state live")
       ->envname("WAX_DATA_DIR")
       ->capture_default_str();

@@ -12,9 +12,9 @@ nlohmann::json parseBody(const std::string& body) {
   try {
     return nlohmann::json::parse(body);
   } catch (const nlohmann::json::parse_error& error) {
-    throw Error(ErrorCode::BadRequest,
-                fmt::format("the request body is not valid JSON (at byte {}): fix the syntax",
-                            error.byte));
+    throw Error(
+        ErrorCode::BadRequest,
+        fmt::format("the request body is not valid JSON (at byte {}): fix the syntax", error.byte));
   }
 }
 
@@ -37,8 +37,8 @@ void fillIdentity(nlohmann::json& object, const std::string& ns, const std::stri
       metadata[field] = expected;
     } else if (metadata[field] != expected) {
       throw Error(ErrorCode::BadRequest,
-                  fmt::format("metadata.{} \"{}\" does not match \"{}\" in the request path",
-                              field, metadata[field].dump(), expected));
+                  fmt::format("metadata.{} \"{}\" does not match \"{}\" in the request path", field,
+                              metadata[field].dump(), expected));
     }
   };
   check("namespace", ns);
@@ -72,8 +72,8 @@ nlohmann::json admitConfigMap(const nlohmann::json& body, const std::string& ns,
   fillIdentity(object, ns, name, "ConfigMap");
   const std::string objectName = object["metadata"].value("name", "");
   auto fail = [&](const std::string& message) {
-    throw Error(ErrorCode::Invalid, fmt::format("ConfigMap \"{}\" is invalid: {}", objectName,
-                                                message));
+    throw Error(ErrorCode::Invalid,
+                fmt::format("ConfigMap \"{}\" is invalid: {}", objectName, message));
   };
   if (!core::isDns1123Subdomain(objectName)) {
     fail("metadata.name: use lowercase letters, digits, '-' and '.', at most 253 characters");

@@ -17,9 +17,9 @@ std::optional<int64_t> intParam(const http::Request& request, const std::string&
   int64_t value = 0;
   const auto [end, error] = std::from_chars(text->data(), text->data() + text->size(), value);
   if (error != std::errc() || end != text->data() + text->size() || value < 0) {
-    throw Error(ErrorCode::BadRequest,
-                fmt::format("query parameter {}: \"{}\" is not a non-negative integer", name,
-                            *text));
+    throw Error(
+        ErrorCode::BadRequest,
+        fmt::format("query parameter {}: \"{}\" is not a non-negative integer", name, *text));
   }
   return value;
 }

@@ -4,9 +4,9 @@
 #include <optional>
 #include <string>
 
+#include "api/api.h"
 #include "http/server.h"
 #include "operator/runtime.h"
-#include "api/api.h"
 
 namespace wax::api {
 

@@ -20,7 +20,9 @@ http::Response json(const nlohmann::json& body) {
   return response;
 }
 
-http::Response ok() { return json("ok"); }
+http::Response ok() {
+  return json("ok");
+}
 
 std::string sourceOf(const nlohmann::json& spec) {
   if (spec.contains("artifactsDownload")) {

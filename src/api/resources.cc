@@ -93,13 +93,13 @@ void registerKind(http::Server& server, ApiContext& context, const std::string& 
     return listOrWatch(context, kind, request.pathParams.at("namespace"), request);
   });
   server.route("POST", collection, [&context, kind](const http::Request& request) {
-    const auto object = admit(kind, parseBody(request.body), request.pathParams.at("namespace"),
-                              "");
+    const auto object =
+        admit(kind, parseBody(request.body), request.pathParams.at("namespace"), "");
     return json(context.store.create(kind, object), 201);
   });
   server.route("GET", item, [&context, kind](const http::Request& request) {
-    return json(context.store.get(kind, request.pathParams.at("namespace"),
-                                  request.pathParams.at("name")));
+    return json(
+        context.store.get(kind, request.pathParams.at("namespace"), request.pathParams.at("name")));
   });
   server.route("PUT", item, [&context, kind](const http::Request& request) {
     const auto object = admit(kind, parseBody(request.body), request.pathParams.at("namespace"),
@@ -112,13 +112,14 @@ void registerKind(http::Server& server, ApiContext& context, const std::string& 
   });
 }
 
-nlohmann::json processesBody(ApiContext& context, const std::string& ns,
-                             const std::string& name) {
+nlohmann::json processesBody(ApiContext& context, const std::string& ns, const std::string& name) {
   context.store.get(kDataflows, ns, name);  // NotFound for an unknown dataflow
   nlohmann::json items = nlohmann::json::array();
   for (const auto& process : context.runtime.processes(ns, name)) {
-    nlohmann::json entry = {{"name", process.name},       {"index", process.index},
-                            {"running", process.running}, {"ready", process.ready},
+    nlohmann::json entry = {{"name", process.name},
+                            {"index", process.index},
+                            {"running", process.running},
+                            {"ready", process.ready},
                             {"pid", process.pid}};
     if (process.lastExitCode) {
       entry["lastExitCode"] = *process.lastExitCode;
@@ -136,14 +137,26 @@ http::Response logResponse(ApiContext& context, const std::string& ns, const std
   http::Response response;
   response.contentType = "text/plain; charset=utf-8";
   auto& runtime = context.runtime;
-  // Like `kubectl logs -f`, following ends once no process of the dataflow runs any more.
-  auto stillRunning = [&runtime, ns, name] {
+  auto& store = context.store;
+  // Following goes on while a process runs or is about to (Pending, Starting, a back-off), and
+  // ends, like `kubectl logs -f`, once the dataflow has completed, stopped or gone.
+  auto stillRunning = [&runtime, &store, ns, name] {
     for (const auto& process : runtime.processes(ns, name)) {
       if (process.running) {
         return true;
       }
     }
-    return false;
+    try {
+      const auto object = store.get(kDataflows, ns, name);
+      const auto status = object.value("status", nlohmann::json::object());
+      const std::string phase = status.value("phase", "Pending");
+      return !object["spec"].value("suspend", false) &&
+             !object["metadata"].contains("deletionTimestamp") &&
+             (phase == "Pending" || phase == "Starting" || phase == "Running" ||
+              phase == "CrashLoopBackOff");
+    } catch (const Error&) {
+      return false;
+    }
   };
   response.stream = [&runtime, ns, name, options, follow,
                      stillRunning](const http::ChunkWriter& write) {
@@ -151,10 +164,13 @@ http::Response logResponse(ApiContext& context, const std::string& ns, const std
   };
   if (!follow) {  // errors such as NotFound must reach the client as a status, not a stream
     std::string body;
-    runtime.readLogs(ns, name, options, false, [&body](std::string_view piece) {
-      body.append(piece);
-      return true;
-    }, [] { return false; });
+    runtime.readLogs(
+        ns, name, options, false,
+        [&body](std::string_view piece) {
+          body.append(piece);
+          return true;
+        },
+        [] { return false; });
     response.stream = nullptr;
     response.body = std::move(body);
   }
@@ -166,8 +182,8 @@ void registerResourceRoutes(http::Server& server, ApiContext& context) {
   registerKind(server, context, kConfigMaps);
   const std::string item = "/api/v1/namespaces/{namespace}/dataflows/{name}";
   server.route("GET", item + "/processes", [&context](const http::Request& request) {
-    return json(processesBody(context, request.pathParams.at("namespace"),
-                              request.pathParams.at("name")));
+    return json(
+        processesBody(context, request.pathParams.at("namespace"), request.pathParams.at("name")));
   });
   server.route("GET", item + "/log", [&context](const http::Request& request) {
     operator_::LogOptions options;

@@ -173,8 +173,7 @@ std::string Client::getText(const std::string& path) {
   return request("GET", path, std::nullopt, nullptr);
 }
 
-void Client::stream(const std::string& path,
-                    const std::function<bool(std::string_view)>& sink) {
+void Client::stream(const std::string& path, const std::function<bool(std::string_view)>& sink) {
   request("GET", path, std::nullopt, &sink);
 }
 

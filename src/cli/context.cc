@@ -14,9 +14,8 @@ namespace {
 Connection localConnection(const std::string& dataDir) {
   std::ifstream stateFile(stateFilePath(dataDir));
   if (!stateFile) {
-    throw Error(ErrorCode::Unavailable,
-                "waxd is not running for data directory " + dataDir +
-                    "; start it with `waxctl local start`");
+    throw Error(ErrorCode::Unavailable, "waxd is not running for data directory " + dataDir +
+                                            "; start it with `waxctl local start`");
   }
   Connection connection;
   try {

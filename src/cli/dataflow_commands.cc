@@ -87,8 +87,8 @@ int deploy(Context& context, const DeployOptions& options) {
   const std::string name = objects.dataflow["metadata"]["name"];
   if (!options.yes && exists(client, ns, name) &&
       !confirm(fmt::format("dataflow {}/{} exists; replace it?", ns, name))) {
-    throw UsageError(fmt::format("dataflow {}/{} already exists; pass --yes to replace it", ns,
-                                 name));
+    throw UsageError(
+        fmt::format("dataflow {}/{} already exists; pass --yes to replace it", ns, name));
   }
   if (objects.code) {
     createOrReplace(client, "configmaps", *objects.code);
@@ -116,9 +116,9 @@ int list(Context& context, const ListOptions& options) {
     rows.push_back(dataflowRow(item, options.allNamespaces));
   }
   if (rows.empty()) {
-    std::cout << (options.allNamespaces ? std::string("No dataflows found.\n")
-                                        : fmt::format("No dataflows found in namespace {}.\n",
-                                                      options.ns));
+    std::cout << (options.allNamespaces
+                      ? std::string("No dataflows found.\n")
+                      : fmt::format("No dataflows found in namespace {}.\n", options.ns));
     return kExitOk;
   }
   printTable(std::cout, dataflowHeaders(options.allNamespaces), rows);
@@ -145,9 +145,9 @@ struct LogsOptions {
 };
 
 int logs(Context& context, const std::string& name, const LogsOptions& options) {
-  std::string path = itemPath(options.ns, name) +
-                     fmt::format("/log?process={}&follow={}&previous={}", options.process,
-                                 options.follow, options.previous);
+  std::string path =
+      itemPath(options.ns, name) + fmt::format("/log?process={}&follow={}&previous={}",
+                                               options.process, options.follow, options.previous);
   if (options.tail) {
     path += fmt::format("&tailLines={}", *options.tail);
   }
@@ -177,21 +177,21 @@ int setSuspend(Context& context, const std::string& ns, const std::string& name,
   return kExitOk;
 }
 
-int remove(Context& context, const std::string& ns, const std::string& name, bool yes,
-           bool wait) {
-  if (!yes && !confirm(fmt::format("delete dataflow {}/{} with its logs and recovery state?", ns,
-                                   name))) {
-    throw UsageError(fmt::format("deleting dataflow {}/{} removes its processes, logs and "
-                                 "recovery state; pass --yes to confirm",
-                                 ns, name));
+int remove(Context& context, const std::string& ns, const std::string& name, bool yes, bool wait) {
+  if (!yes &&
+      !confirm(fmt::format("delete dataflow {}/{} with its logs and recovery state?", ns, name))) {
+    throw UsageError(
+        fmt::format("deleting dataflow {}/{} removes its processes, logs and "
+                    "recovery state; pass --yes to confirm",
+                    ns, name));
   }
   Client& client = context.client();
   client.remove(itemPath(ns, name));
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   while (wait && exists(client, ns, name)) {
     if (std::chrono::steady_clock::now() > deadline) {
-      throw Error(ErrorCode::Unavailable, "dataflow " + ns + "/" + name +
-                                              " is still being cleaned up; check its status");
+      throw Error(ErrorCode::Unavailable,
+                  "dataflow " + ns + "/" + name + " is still being cleaned up; check its status");
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
@@ -294,21 +294,22 @@ void addDataflowCommands(CLI::App& app, Context& context) {
   deleteCommand->add_flag("--wait,!--no-wait", deleteFlags->second,
                           "Wait until everything is cleaned up (default)");
   deleteCommand->callback([&context, target, deleteFlags] {
-    context.exitCode = remove(context, target->second, target->first, deleteFlags->first,
-                              deleteFlags->second);
+    context.exitCode =
+        remove(context, target->second, target->first, deleteFlags->first, deleteFlags->second);
   });
 
   auto waitOptions = std::make_shared<std::pair<std::string, std::string>>("", "300s");
   auto* waitCommand = dataflow->add_subcommand("wait", "Wait for a condition of a dataflow");
   addTarget(waitCommand);
-  waitCommand->add_option("--for", waitOptions->first,
-                          "condition=Ready, condition=Completed, ... or delete")
+  waitCommand
+      ->add_option("--for", waitOptions->first,
+                   "condition=Ready, condition=Completed, ... or delete")
       ->required();
   waitCommand->add_option("--timeout", waitOptions->second, "e.g. 90s, 5m, 1h")
       ->capture_default_str();
   waitCommand->callback([&context, target, waitOptions] {
-    context.exitCode = waitFor(context, target->second, target->first, waitOptions->first,
-                               waitOptions->second);
+    context.exitCode =
+        waitFor(context, target->second, target->first, waitOptions->first, waitOptions->second);
   });
 }
 

@@ -86,8 +86,8 @@ void applyEnv(nlohmann::json& spec, const std::vector<std::string>& pairs) {
 }
 
 void applyRecovery(nlohmann::json& spec, const DeployFlags& flags) {
-  const bool any = flags.recovery || flags.recoveryParts || flags.snapshotInterval ||
-                   flags.backupInterval;
+  const bool any =
+      flags.recovery || flags.recoveryParts || flags.snapshotInterval || flags.backupInterval;
   if (!any) {
     return;
   }
@@ -139,14 +139,15 @@ nlohmann::json codeObject(const DeployFlags& flags, nlohmann::json& manifest) {
   const std::string fileName = fs::path(flags.path).filename().string();
   const std::string content = readFile(flags.path, "dataflow file");
   const std::string codeName = spec.value("configMapName", metadata.value("name", ""));
-  nlohmann::json code = {{"apiVersion", "v1"},
-                         {"kind", "ConfigMap"},
-                         {"metadata", {{"name", codeName},
-                                       {"namespace", metadata.value("namespace", "default")}}}};
+  nlohmann::json code = {
+      {"apiVersion", "v1"},
+      {"kind", "ConfigMap"},
+      {"metadata", {{"name", codeName}, {"namespace", metadata.value("namespace", "default")}}}};
   if (isTarball(flags.path)) {
     if (!spec.contains("pythonFileName")) {
-      throw Error(ErrorCode::BadRequest, "-f/--python-file-name: required with a tarball; name "
-                                         "the dataflow file inside it");
+      throw Error(ErrorCode::BadRequest,
+                  "-f/--python-file-name: required with a tarball; name "
+                  "the dataflow file inside it");
     }
     spec["tarName"] = fileName;
     code["binaryData"] = {{fileName, base64(content)}};

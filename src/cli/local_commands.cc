@@ -42,7 +42,9 @@ std::optional<LocalState> readState(const std::string& dataDir) {
   }
 }
 
-bool alive(pid_t pid) { return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM); }
+bool alive(pid_t pid) {
+  return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
+}
 
 // The state of a waxd that answers; a state file left by a crashed waxd does not count.
 std::optional<LocalState> runningState(const std::string& dataDir) {
@@ -137,9 +139,10 @@ int status(const std::string& dataDir, const std::string& output) {
     }
     std::cout << body.dump(2) << "\n";
   } else if (state) {
-    std::cout << fmt::format("waxd is running\nurl:            {}\npid:            {}\n"
-                             "data directory: {}\nlog:            {}\n",
-                             state->url, state->pid, dataDir, waxdLogPath(dataDir));
+    std::cout << fmt::format(
+        "waxd is running\nurl:            {}\npid:            {}\n"
+        "data directory: {}\nlog:            {}\n",
+        state->url, state->pid, dataDir, waxdLogPath(dataDir));
   } else {
     std::cout << fmt::format("waxd is not running\ndata directory: {}\n", dataDir);
   }
@@ -155,25 +158,22 @@ void addLocalCommands(CLI::App& app, Context& context) {
   auto* startCommand = local->add_subcommand("start", "Start waxd in the background");
   auto extra = std::make_shared<std::vector<std::string>>();
   startCommand->add_option("--waxd-arg", *extra, "Pass an argument on to waxd (repeatable)");
-  startCommand->callback([&context, extra] {
-    context.exitCode = start(context.flags.dataDir, *extra);
-  });
+  startCommand->callback(
+      [&context, extra] { context.exitCode = start(context.flags.dataDir, *extra); });
 
   auto* stopCommand = local->add_subcommand("stop", "Stop waxd and every dataflow it runs");
   auto timeout = std::make_shared<int>(60);
   stopCommand->add_option("--timeout", *timeout, "Seconds to wait before killing waxd")
       ->capture_default_str();
-  stopCommand->callback([&context, timeout] {
-    context.exitCode = stop(context.flags.dataDir, *timeout);
-  });
+  stopCommand->callback(
+      [&context, timeout] { context.exitCode = stop(context.flags.dataDir, *timeout); });
 
   auto* statusCommand = local->add_subcommand("status", "Show whether waxd runs, where, as what");
   auto output = std::make_shared<std::string>("text");
   statusCommand->add_option("-o,--output", *output, "text or json")
       ->check(CLI::IsMember({"text", "json"}));
-  statusCommand->callback([&context, output] {
-    context.exitCode = status(context.flags.dataDir, *output);
-  });
+  statusCommand->callback(
+      [&context, output] { context.exitCode = status(context.flags.dataDir, *output); });
 }
 
 }  // namespace wax::cli

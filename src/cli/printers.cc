@@ -44,9 +44,9 @@ std::string age(const std::string& timestamp) {
     return "<unknown>";
   }
   const auto then = std::chrono::system_clock::from_time_t(timegm(&parsed));
-  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(
-                           std::chrono::system_clock::now() - then)
-                           .count();
+  const auto seconds =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now() - then)
+          .count();
   if (seconds < 120) {
     return fmt::format("{}s", std::max<int64_t>(seconds, 0));
   }

@@ -13,8 +13,7 @@ void addVersionCommand(CLI::App& app, Context& context) {
     std::cout << fmt::format("waxctl {} (commit {})\n", kVersion, kGitCommit);
     try {
       const auto server = context.client().get("/version");
-      std::cout << fmt::format("server {} (commit {}) at {}\n",
-                               server.value("version", "unknown"),
+      std::cout << fmt::format("server {} (commit {}) at {}\n", server.value("version", "unknown"),
                                server.value("gitCommit", "unknown"),
                                context.client().connection().url);
     } catch (const std::exception&) {

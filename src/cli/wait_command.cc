@@ -56,14 +56,15 @@ int waitFor(Context& context, const std::string& ns, const std::string& name,
   const bool forDelete = condition == "delete";
   const std::string prefix = "condition=";
   if (!forDelete && (condition.rfind(prefix, 0) != 0 || condition.size() == prefix.size())) {
-    throw UsageError(fmt::format("--for \"{}\": use condition=NAME (Ready, Completed, Suspended, "
-                                 "Degraded, Progressing) or delete",
-                                 condition));
+    throw UsageError(
+        fmt::format("--for \"{}\": use condition=NAME (Ready, Completed, Suspended, "
+                    "Degraded, Progressing) or delete",
+                    condition));
   }
   const std::string type = forDelete ? "" : condition.substr(prefix.size());
   const auto deadline = std::chrono::steady_clock::now() + parseTimeout(timeout);
-  const std::string path = fmt::format("/api/v1/namespaces/{}/dataflows/{}", urlEncode(ns),
-                                       urlEncode(name));
+  const std::string path =
+      fmt::format("/api/v1/namespaces/{}/dataflows/{}", urlEncode(ns), urlEncode(name));
   nlohmann::json last;
   while (true) {
     try {
@@ -90,6 +91,5 @@ int waitFor(Context& context, const std::string& ns, const std::string& name,
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
   }
 }
-
 
 }  // namespace wax::cli

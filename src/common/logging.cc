@@ -17,9 +17,9 @@ std::shared_ptr<spdlog::logger> logger(const std::string& component) {
   if (auto existing = spdlog::get(component)) {
     return existing;
   }
-  auto created = std::make_shared<spdlog::logger>(component,
-                                                  spdlog::default_logger()->sinks().begin(),
-                                                  spdlog::default_logger()->sinks().end());
+  auto created =
+      std::make_shared<spdlog::logger>(component, spdlog::default_logger()->sinks().begin(),
+                                       spdlog::default_logger()->sinks().end());
   created->set_level(spdlog::get_level());
   spdlog::register_logger(created);
   return created;

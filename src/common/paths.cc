@@ -16,7 +16,9 @@ std::string envOr(const char* name, const std::string& fallback) {
   return value != nullptr && *value != '\0' ? value : fallback;
 }
 
-std::string home() { return envOr("HOME", "/tmp"); }
+std::string home() {
+  return envOr("HOME", "/tmp");
+}
 
 }  // namespace
 
@@ -50,8 +52,14 @@ std::string executableDir() {
   return error ? "." : self.parent_path().string();
 }
 
-std::string stateFilePath(const std::string& dataDir) { return dataDir + "/waxd.json"; }
-std::string tokenFilePath(const std::string& dataDir) { return dataDir + "/token"; }
-std::string waxdLogPath(const std::string& dataDir) { return dataDir + "/waxd.log"; }
+std::string stateFilePath(const std::string& dataDir) {
+  return dataDir + "/waxd.json";
+}
+std::string tokenFilePath(const std::string& dataDir) {
+  return dataDir + "/token";
+}
+std::string waxdLogPath(const std::string& dataDir) {
+  return dataDir + "/waxd.log";
+}
 
 }  // namespace wax

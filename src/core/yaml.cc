@@ -6,12 +6,7 @@
 #include <string>
 #include <vector>
 
-// GCC 12 reports dangling pointers inside yaml-cpp 0.7's inline node code (node/impl.h); the
-// warning concerns the library's header, not this file, and would drown real warnings here.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdangling-pointer"
 #include <yaml-cpp/yaml.h>
-#pragma GCC diagnostic pop
 
 #include "common/error.h"
 #include "core/codec.h"
@@ -177,7 +172,9 @@ class Converter {
   json mapping(const YAML::Node& node, int depth) {
     json out = json::object();
     for (auto it = node.begin(); it != node.end(); ++it) {
-      const YAML::Node& key = it->first;
+      // Copies, not references: the iterator hands out a temporary pair. Nodes are handles.
+      YAML::Node key = it->first;
+      YAML::Node value = it->second;
       if (!key.IsScalar()) {
         throwAt(key.Mark(), "mapping keys must be plain strings");
       }
@@ -188,7 +185,7 @@ class Converter {
       if (out.contains(key.Scalar())) {
         throwAt(key.Mark(), "duplicate key \"" + key.Scalar() + "\"");
       }
-      out[key.Scalar()] = convert(it->second, depth + 1);
+      out[key.Scalar()] = convert(value, depth + 1);
     }
     return out;
   }

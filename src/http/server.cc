@@ -29,9 +29,8 @@ std::optional<std::string> Request::header(const std::string& lowerCaseName) con
 }
 
 Response errorResponse(int status, std::string_view reason, std::string_view message) {
-  nlohmann::json body = {{"kind", "Status"},     {"apiVersion", "v1"},
-                         {"status", "Failure"},  {"code", status},
-                         {"reason", reason},     {"message", message}};
+  nlohmann::json body = {{"kind", "Status"}, {"apiVersion", "v1"}, {"status", "Failure"},
+                         {"code", status},   {"reason", reason},   {"message", message}};
   Response response;
   response.status = status;
   response.body = body.dump() + "\n";
@@ -98,6 +97,17 @@ class Server::Impl {
     }
   }
 
+  static void runStream(const std::function<void(const ChunkWriter&)>& stream,
+                        httplib::DataSink& sink) {
+    stream([&sink](std::string_view chunk) {
+      // An empty chunk would end a chunked body, so it only asks about the client.
+      if (chunk.empty()) {
+        return sink.is_writable();
+      }
+      return sink.is_writable() && sink.write(chunk.data(), chunk.size());
+    });
+  }
+
   void handle(const httplib::Request& raw, httplib::Response& out) const {
     Request request = convert(raw);
     Response response = dispatch(request);
@@ -107,18 +117,18 @@ class Server::Impl {
     }
     if (response.stream) {
       auto stream = std::move(response.stream);
-      out.set_chunked_content_provider(
-          response.contentType, [stream](size_t, httplib::DataSink& sink) {
-            stream([&sink](std::string_view chunk) {
-              // An empty chunk would end a chunked body, so it only asks about the client.
-              if (chunk.empty()) {
-                return sink.is_writable();
-              }
-              return sink.is_writable() && sink.write(chunk.data(), chunk.size());
-            });
-            sink.done();
-            return true;
-          });
+      out.set_chunked_content_provider(response.contentType,
+                                       [stream, this](size_t, httplib::DataSink& sink) {
+                                         try {
+                                           runStream(stream, sink);
+                                         } catch (const std::exception& error) {
+                                           // Headers are gone already: the best we can do is end
+                                           // the body cleanly.
+                                           log_->warn("stream failed error={}", error.what());
+                                         }
+                                         sink.done();
+                                         return true;
+                                       });
     } else {
       out.set_content(response.body, response.contentType);
     }
@@ -129,13 +139,17 @@ class Server::Impl {
 
 Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 
-Server::~Server() { stop(); }
+Server::~Server() {
+  stop();
+}
 
 void Server::route(const std::string& method, const std::string& pattern, Handler handler) {
   impl_->router_.add(method, pattern, std::move(handler));
 }
 
-void Server::filter(Filter filter) { impl_->filters_.push_back(std::move(filter)); }
+void Server::filter(Filter filter) {
+  impl_->filters_.push_back(std::move(filter));
+}
 
 uint16_t Server::start() {
   auto& server = impl_->server_;

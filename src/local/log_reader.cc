@@ -71,9 +71,11 @@ void readLogFile(const std::string& path, const LogReadOptions& options, bool fo
     return;
   }
   ino_t inode = inodeOf(path);
-  while (budget > 0 && stillWanted()) {
+  bool wanted = true;
+  while (budget > 0 && wanted) {
     std::this_thread::sleep_for(kFollowPoll);
-    if (inodeOf(path) != inode) {  // rotated: the new file starts from the beginning
+    wanted = stillWanted();        // asked before reading, so the last output is never missed
+    if (inodeOf(path) != inode) {  // rotated or created: the new file starts from the beginning
       in = std::ifstream(path, std::ios::binary);
       inode = inodeOf(path);
     }
@@ -96,7 +98,7 @@ void LocalRuntime::readLogs(const std::string& ns, const std::string& name,
   const std::string logs = pathsOf(ns, name).logs;
   std::string path = logs + "/process-" + std::to_string(options.process) + ".log";
   struct stat info {};
-  if (stat(path.c_str(), &info) != 0 && !desired) {
+  if (!follow && stat(path.c_str(), &info) != 0 && !desired) {
     throw Error(ErrorCode::NotFound, "dataflow \"" + ns + "/" + name +
                                          "\" has no logs for "
                                          "process " +

@@ -15,7 +15,9 @@ namespace {
 const std::string kDataflows = "dataflows";
 const std::string kConfigMaps = "configmaps";
 
-std::shared_ptr<spdlog::logger> log() { return logger("controller"); }
+std::shared_ptr<spdlog::logger> log() {
+  return logger("controller");
+}
 
 std::pair<std::string, std::string> splitKey(const std::string& key) {
   const auto slash = key.find('/');
@@ -41,7 +43,9 @@ core::Dataflow decode(const nlohmann::json& object) {
 Controller::Controller(store::Store& store, Runtime& runtime, ControllerOptions options)
     : store_(store), runtime_(runtime), options_(options), queue_(options.backoff) {}
 
-Controller::~Controller() { stop(); }
+Controller::~Controller() {
+  stop();
+}
 
 void Controller::start() {
   threads_.emplace_back([this] { watchLoop(kDataflows); });
@@ -69,7 +73,9 @@ void Controller::stop() {
   threads_.clear();
 }
 
-void Controller::enqueue(const std::string& key) { queue_.add(key); }
+void Controller::enqueue(const std::string& key) {
+  queue_.add(key);
+}
 
 void Controller::watchLoop(const std::string& kind) {
   while (!stopping_) {

@@ -49,23 +49,27 @@ struct Verdict {
 };
 
 Verdict judgeRunning(const RunState& state) {
-  const auto counts = fmt::format("{}/{} processes ready", state.processesReady,
-                                  state.processesDesired);
+  const auto counts =
+      fmt::format("{}/{} processes ready", state.processesReady, state.processesDesired);
   switch (state.phase) {
     case RunPhase::Preparing:
-      return {"Pending", "Preparing", state.message.empty() ? "preparing code, dependencies "
-                                                              "and recovery state"
-                                                            : state.message,
+      return {"Pending", "Preparing",
+              state.message.empty() ? "preparing code, dependencies "
+                                      "and recovery state"
+                                    : state.message,
               false, true};
     case RunPhase::Starting:
       return {"Starting", "ProcessesStarting", counts, false, true};
     case RunPhase::Running:
       return {"Running", "ProcessesReady", counts, true};
     case RunPhase::BackOff:
-      return {"CrashLoopBackOff", "CrashLoopBackOff",
-              fmt::format("{}; restarting with back-off (restarts: {})", state.message,
-                          state.restarts),
-              false, false, true};
+      return {
+          "CrashLoopBackOff",
+          "CrashLoopBackOff",
+          fmt::format("{}; restarting with back-off (restarts: {})", state.message, state.restarts),
+          false,
+          false,
+          true};
     case RunPhase::Completed:
       return {"Completed", "Completed", "every process exited 0", false, false, false, true};
     case RunPhase::Failed:
@@ -103,7 +107,9 @@ void setCondition(core::DataflowStatus& status, const core::DataflowStatus* befo
   status.conditions.push_back(std::move(condition));
 }
 
-const char* boolStatus(bool value) { return value ? "True" : "False"; }
+const char* boolStatus(bool value) {
+  return value ? "True" : "False";
+}
 
 }  // namespace
 
@@ -133,9 +139,9 @@ core::DataflowStatus computeStatus(const core::Dataflow& dataflow, const RunStat
   }
 
   auto condition = [&](const char* type, bool value) {
-    setCondition(status, before,
-                 core::Condition{type, boolStatus(value), verdict.reason, verdict.message, now,
-                                 generation});
+    setCondition(
+        status, before,
+        core::Condition{type, boolStatus(value), verdict.reason, verdict.message, now, generation});
   };
   condition(kReady, verdict.ready);
   condition(kProgressing, verdict.progressing);

@@ -47,9 +47,9 @@ class WorkQueue {
   BackoffOptions options_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;
-  std::deque<std::string> queue_;                    // guarded by mutex_
-  std::set<std::string> dirty_;                      // waiting in queue_ or re-added while busy
-  std::set<std::string> processing_;                 // handed out, not yet done()
+  std::deque<std::string> queue_;     // guarded by mutex_
+  std::set<std::string> dirty_;       // waiting in queue_ or re-added while busy
+  std::set<std::string> processing_;  // handed out, not yet done()
   std::multimap<Clock::time_point, std::string> delayed_;
   std::map<std::string, int64_t> failures_;
   bool shuttingDown_ = false;

@@ -21,7 +21,9 @@ Error invalidField(const Kind& kind, const std::string& field, const std::string
   return Error(ErrorCode::Invalid, kind + " is invalid: " + field + ": " + detail);
 }
 
-std::string requireString(const Kind& kind, const json& metadata, const std::string& field) {
+// The metadata field as a string; empty when absent, null or empty. Throws Invalid for a
+// non-string.
+std::string stringField(const Kind& kind, const json& metadata, const std::string& field) {
   const auto it = metadata.find(field);
   if (it == metadata.end() || it->is_null() ||
       (it->is_string() && it->get_ref<const std::string&>().empty())) {
@@ -80,8 +82,7 @@ ObjectName requireName(const Kind& kind, const json& object) {
     throw invalidField(kind, "metadata", "Required value: the object needs a metadata section");
   }
   const json& metadata = object["metadata"];
-  ObjectName name{requireString(kind, metadata, "namespace"),
-                  requireString(kind, metadata, "name")};
+  ObjectName name{stringField(kind, metadata, "namespace"), stringField(kind, metadata, "name")};
   if (name.name.empty()) {
     throw invalidField(kind, "metadata.name", "Required value: set the object's name");
   }
@@ -94,7 +95,7 @@ ObjectName requireName(const Kind& kind, const json& object) {
 }
 
 std::string requestedResourceVersion(const Kind& kind, const json& object) {
-  return requireString(kind, object.at("metadata"), "resourceVersion");
+  return stringField(kind, object.at("metadata"), "resourceVersion");
 }
 
 std::string newUid() {

@@ -32,8 +32,8 @@ RunState state(RunPhase phase, int64_t ready, int64_t desired) {
 }
 
 TEST(StatusTest, AllProcessesReadyIsRunningAndReady) {
-  const auto status = computeStatus(dataflowAtGeneration(3), state(RunPhase::Running, 2, 2),
-                                    false, "2026-01-01T00:00:00Z");
+  const auto status = computeStatus(dataflowAtGeneration(3), state(RunPhase::Running, 2, 2), false,
+                                    "2026-01-01T00:00:00Z");
   EXPECT_EQ(status.phase, "Running");
   EXPECT_EQ(status.observedGeneration, 3);
   EXPECT_EQ(find(status, kReady).status, "True");
@@ -43,8 +43,8 @@ TEST(StatusTest, AllProcessesReadyIsRunningAndReady) {
 }
 
 TEST(StatusTest, StartingIsProgressingNotReady) {
-  const auto status = computeStatus(dataflowAtGeneration(1), state(RunPhase::Starting, 1, 2),
-                                    false, "t");
+  const auto status =
+      computeStatus(dataflowAtGeneration(1), state(RunPhase::Starting, 1, 2), false, "t");
   EXPECT_EQ(status.phase, "Starting");
   EXPECT_EQ(find(status, kReady).status, "False");
   EXPECT_EQ(find(status, kProgressing).status, "True");
@@ -90,8 +90,8 @@ TEST(StatusTest, ANewRunIsNotCompletedByAnOldCompletion) {
 }
 
 TEST(StatusTest, SuspendedWins) {
-  const auto status = computeStatus(dataflowAtGeneration(1), state(RunPhase::Stopped, 0, 2), true,
-                                    "t");
+  const auto status =
+      computeStatus(dataflowAtGeneration(1), state(RunPhase::Stopped, 0, 2), true, "t");
   EXPECT_EQ(status.phase, "Suspended");
   EXPECT_EQ(find(status, kSuspended).status, "True");
   EXPECT_EQ(find(status, kReady).status, "False");

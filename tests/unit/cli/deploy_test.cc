@@ -1,0 +1,128 @@
+#include "cli/deploy.h"
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "common/error.h"
+
+namespace wax::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+class DeployTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char pattern[] = "/tmp/wax-deploy-test-XXXXXX";
+    dir_ = mkdtemp(pattern);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::string write(const std::string& name, const std::string& content) {
+    const auto path = dir_ / name;
+    std::ofstream(path) << content;
+    return path.string();
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(DeployTest, PythonFileBecomesCodeObjectAndNameComesFromTheFile) {
+  DeployFlags flags;
+  flags.path = write("My_Flow.py", "flow = None\n");
+  const auto objects = buildDeployObjects(flags);
+  EXPECT_EQ(objects.dataflow["metadata"]["name"], "my-flow");
+  EXPECT_EQ(objects.dataflow["metadata"]["namespace"], "default");
+  EXPECT_EQ(objects.dataflow["spec"]["pythonFileName"], "My_Flow.py");
+  ASSERT_TRUE(objects.code.has_value());
+  EXPECT_EQ((*objects.code)["metadata"]["name"], "my-flow");
+  EXPECT_EQ((*objects.code)["data"]["My_Flow.py"], "flow = None\n");
+}
+
+TEST_F(DeployTest, FlagsMapOntoTheSpecLikeBytewaxWaxctl) {
+  DeployFlags flags;
+  flags.path = write("flow.py", "x");
+  flags.name = "counter";
+  flags.ns = "team-a";
+  flags.processes = 3;
+  flags.workers = 2;
+  flags.env = {"A=1", "B=x=y"};
+  flags.recovery = true;
+  flags.recoveryParts = 6;
+  flags.snapshotInterval = 10;
+  flags.requirementsFile = write("requirements.txt", "# comment\nrequests==2.0  # pinned\n\n");
+  const auto spec = buildDeployObjects(flags).dataflow["spec"];
+  EXPECT_EQ(spec["processesCount"], 3);
+  EXPECT_EQ(spec["workersPerProcess"], 2);
+  EXPECT_EQ(spec["env"][1]["name"], "B");
+  EXPECT_EQ(spec["env"][1]["value"], "x=y");
+  EXPECT_EQ(spec["recovery"]["enabled"], true);
+  EXPECT_EQ(spec["recovery"]["partsCount"], 6);
+  EXPECT_EQ(spec["recovery"]["snapshotInterval"], 10);
+  EXPECT_FALSE(spec["recovery"].contains("backupInterval"));
+  EXPECT_EQ(spec["dependencies"], nlohmann::json::array({"requests==2.0"}));
+}
+
+TEST_F(DeployTest, TarballNeedsThePythonFileNameAndIsBase64Encoded) {
+  DeployFlags flags;
+  flags.path = write("code.tar", std::string("\0\1binary", 8));
+  EXPECT_THROW(buildDeployObjects(flags), Error);
+  flags.pythonFileName = "src/flow.py";
+  const auto objects = buildDeployObjects(flags);
+  EXPECT_EQ(objects.dataflow["spec"]["tarName"], "code.tar");
+  EXPECT_EQ((*objects.code)["binaryData"]["code.tar"], "AAFiaW5hcnk=");
+}
+
+TEST_F(DeployTest, ManifestIsTheBaseAndFlagsOverrideIt) {
+  DeployFlags flags;
+  flags.manifest = write("df.yaml", R"(apiVersion: bytewax.io/v1alpha1
+kind: Dataflow
+metadata:
+  name: from-manifest
+spec:
+  image: {repository: bytewax/bytewax, tag: "0.21.1"}
+  pythonFileName: flow.py
+  processesCount: 2
+)");
+  flags.processes = 4;
+  const auto objects = buildDeployObjects(flags);
+  EXPECT_EQ(objects.dataflow["metadata"]["name"], "from-manifest");
+  EXPECT_EQ(objects.dataflow["spec"]["processesCount"], 4);
+  EXPECT_FALSE(objects.code.has_value());
+}
+
+TEST_F(DeployTest, InvalidResultNamesTheField) {
+  DeployFlags flags;
+  flags.path = write("flow.py", "x");
+  flags.processes = 0;
+  try {
+    buildDeployObjects(flags);
+    FAIL() << "expected an error";
+  } catch (const Error& error) {
+    EXPECT_NE(std::string(error.what()).find("spec.processesCount"), std::string::npos)
+        << error.what();
+  }
+}
+
+TEST_F(DeployTest, BadEnvPairIsRejected) {
+  DeployFlags flags;
+  flags.path = write("flow.py", "x");
+  flags.env = {"NOEQUALS"};
+  EXPECT_THROW(buildDeployObjects(flags), Error);
+}
+
+TEST_F(DeployTest, NothingToDeployIsAnError) {
+  EXPECT_THROW(buildDeployObjects({}), Error);
+}
+
+TEST(NameFromPathTest, MakesValidNames) {
+  EXPECT_EQ(nameFromPath("/a/b/flights_by_origin.py"), "flights-by-origin");
+  EXPECT_EQ(nameFromPath("__init__.py"), "init");
+  EXPECT_EQ(nameFromPath("code.tar.gz"), "code");
+}
+
+}  // namespace
+}  // namespace wax::cli
