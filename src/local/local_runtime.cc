@@ -5,7 +5,6 @@
 #include <thread>
 
 #include <fmt/format.h>
-#include <openssl/evp.h>
 
 #include "common/error.h"
 #include "common/logging.h"
@@ -22,17 +21,6 @@ using operator_::RunPhase;
 using operator_::RunState;
 
 namespace {
-
-std::string sha256Prefix(const std::string& text) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr);
-  std::string hex;
-  for (unsigned int i = 0; i < 8; ++i) {
-    hex += fmt::format("{:02x}", digest[i]);
-  }
-  return hex;
-}
 
 std::string keyOf(const std::string& ns, const std::string& name) {
   return ns + "/" + name;
@@ -116,7 +104,7 @@ std::string LocalRuntime::runId(const core::Dataflow& dataflow) {
   } catch (const Error&) {
     identity += "\ncode:missing";
   }
-  return sha256Prefix(identity);
+  return sha256Hex(identity).substr(0, 16);
 }
 
 GroupSpec LocalRuntime::prepare(const core::Dataflow& dataflow, const std::string& runId) {

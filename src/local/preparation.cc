@@ -112,7 +112,7 @@ void writeCode(const core::Dataflow& dataflow, const nlohmann::json& configMap,
 PythonEnvironments::PythonEnvironments(std::string basePython, std::string root)
     : basePython_(std::move(basePython)), root_(std::move(root)) {}
 
-static std::string sha256Hex(const std::string& text) {
+std::string sha256Hex(const std::string& text) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr);

@@ -38,6 +38,9 @@ class PythonEnvironments {
   std::mutex mutex_;  // one build at a time: pip is not safe to run twice into one venv
 };
 
+// The SHA-256 of `text` in lowercase hex.
+std::string sha256Hex(const std::string& text);
+
 // Makes sure `dir` holds partitions part-0 .. part-(count-1), creating the missing ones with
 // `python -m bytewax.recovery`, and that existing ones were made for the same count.
 void prepareRecovery(const std::string& python, const std::string& dir, int64_t partsCount,
