@@ -79,8 +79,10 @@ void applyDto(ApiContext& context, const nlohmann::json& dto, const std::string&
   const nlohmann::json dataflow = admitDataflow(manifest, ns, name);
   if (dto.contains("fileContent") && !dto["fileContent"].get<std::string>().empty()) {
     const std::string codeName = dataflow["spec"].value("configMapName", name);
-    nlohmann::json code = {{"metadata", {{"name", codeName}, {"namespace", ns}}},
-                           {"data", {{dataflow["spec"]["pythonFileName"], dto["fileContent"]}}}};
+    nlohmann::json code = {
+        {"metadata",
+         {{"name", codeName}, {"namespace", ns}, {"labels", {{"bytewax.io/dataflow", name}}}}},
+        {"data", {{dataflow["spec"]["pythonFileName"], dto["fileContent"]}}}};
     createOrReplace(context.store, "configmaps", admitConfigMap(code, ns, codeName));
   }
   createOrReplace(context.store, kDataflows, dataflow);

@@ -1,46 +1,25 @@
 #include "cli/client.h"
 
-#include <curl/curl.h>
-
 #include <memory>
 
 #include <fmt/format.h>
+#include <httplib.h>
 
 #include "common/error.h"
 
+// The client is cpp-httplib rather than libcurl: waxctl is started for every command, and
+// loading libcurl's tree of TLS, LDAP and Kerberos libraries (all bound at load time on
+// Debian) cost more than half of waxctl's start-up, which is in the path from `deploy` to a
+// running dataflow.
 namespace wax::cli {
 
 namespace {
 
-struct CurlDeleter {
-  void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
-};
-struct HeaderListDeleter {
-  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
-};
+constexpr time_t kConnectTimeoutSeconds = 10;
+constexpr time_t kReadTimeoutSeconds = 120;
+constexpr time_t kStreamReadTimeoutSeconds = 24 * 3600;  // a followed log may stay quiet
 
-struct Transfer {
-  std::string body;
-  const std::function<bool(std::string_view)>* sink = nullptr;
-  long status = 0;
-  CURL* handle = nullptr;
-};
-
-size_t onData(char* data, size_t size, size_t count, void* user) {
-  auto* transfer = static_cast<Transfer*>(user);
-  const size_t length = size * count;
-  if (transfer->status == 0) {
-    curl_easy_getinfo(transfer->handle, CURLINFO_RESPONSE_CODE, &transfer->status);
-  }
-  // Only a successful answer is streamed; an error body is kept to report its message.
-  if (transfer->sink != nullptr && transfer->status < 300) {
-    return (*transfer->sink)(std::string_view(data, length)) ? length : 0;
-  }
-  transfer->body.append(data, length);
-  return length;
-}
-
-ErrorCode codeForStatus(long status) {
+ErrorCode codeForStatus(int status) {
   switch (status) {
     case 400:
       return ErrorCode::BadRequest;
@@ -63,7 +42,7 @@ ErrorCode codeForStatus(long status) {
   }
 }
 
-[[noreturn]] void throwForStatus(long status, const std::string& body) {
+[[noreturn]] void throwForStatus(int status, const std::string& body) {
   std::string message = body;
   std::string reason;
   try {
@@ -88,12 +67,21 @@ nlohmann::json parseJson(const std::string& text) {
   return nlohmann::json::parse(text);
 }
 
+std::unique_ptr<httplib::Client> connect(const std::string& url, time_t readTimeout) {
+  auto client = std::make_unique<httplib::Client>(url);
+  if (!client->is_valid()) {
+    throw Error(ErrorCode::BadRequest,
+                fmt::format("--server \"{}\": give a URL such as http://127.0.0.1:8080", url));
+  }
+  client->set_connection_timeout(kConnectTimeoutSeconds, 0);
+  client->set_read_timeout(readTimeout, 0);
+  client->set_write_timeout(kReadTimeoutSeconds, 0);
+  return client;
+}
+
 }  // namespace
 
-Client::Client(Connection connection) : connection_(std::move(connection)) {
-  static const bool initialized = [] { return curl_global_init(CURL_GLOBAL_DEFAULT) == 0; }();
-  (void)initialized;
-}
+Client::Client(Connection connection) : connection_(std::move(connection)) {}
 
 std::string urlEncode(std::string_view text) {
   std::string encoded;
@@ -110,47 +98,48 @@ std::string urlEncode(std::string_view text) {
 std::string Client::request(const std::string& method, const std::string& path,
                             const std::optional<std::string>& body,
                             const std::function<bool(std::string_view)>* sink) {
-  std::unique_ptr<CURL, CurlDeleter> handle(curl_easy_init());
-  Transfer transfer;
-  transfer.sink = sink;
-  transfer.handle = handle.get();
-  const std::string url = connection_.url + path;
-  std::unique_ptr<curl_slist, HeaderListDeleter> headers;
-  auto addHeader = [&headers](const std::string& line) {
-    headers.reset(curl_slist_append(headers.release(), line.c_str()));
-  };
-  addHeader("Accept: application/json");
+  auto client = connect(connection_.url, sink ? kStreamReadTimeoutSeconds : kReadTimeoutSeconds);
+  httplib::Request request;
+  request.method = method;
+  request.path = path;
+  request.set_header("Accept", "application/json");
   if (!connection_.token.empty()) {
-    addHeader("Authorization: Bearer " + connection_.token);
+    request.set_header("Authorization", "Bearer " + connection_.token);
   }
-  CURL* curl = handle.get();
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, onData);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &transfer);
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
   if (body) {
-    addHeader("Content-Type: application/json");
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body->c_str());
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body->size()));
+    request.set_header("Content-Type", "application/json");
+    request.body = *body;
   }
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.get());
-  const CURLcode result = curl_easy_perform(curl);
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &transfer.status);
-  if (result == CURLE_WRITE_ERROR && sink != nullptr && transfer.status < 300) {
-    return {};  // the sink asked to stop
-  }
-  if (result != CURLE_OK) {
+  int status = 0;
+  std::string collected;
+  bool stoppedBySink = false;
+  request.response_handler = [&status](const httplib::Response& response) {
+    status = response.status;
+    return true;
+  };
+  // A successful answer goes to the sink when there is one; anything else is collected (an
+  // error body is kept to report its message).
+  request.content_receiver = [&](const char* data, size_t length, uint64_t, uint64_t) {
+    if (sink != nullptr && status < 300) {
+      stoppedBySink = !(*sink)(std::string_view(data, length));
+      return !stoppedBySink;
+    }
+    collected.append(data, length);
+    return true;
+  };
+  httplib::Response response;
+  httplib::Error error = httplib::Error::Success;
+  const bool sent = client->send(request, response, error);
+  if (!sent && !(stoppedBySink && error == httplib::Error::Canceled)) {
     throw Error(ErrorCode::Unavailable,
                 fmt::format("cannot reach the Wax API at {}: {}; is waxd running? "
                             "(`waxctl local status`)",
-                            connection_.url, curl_easy_strerror(result)));
+                            connection_.url, httplib::to_string(error)));
   }
-  if (transfer.status >= 300) {
-    throwForStatus(transfer.status, transfer.body);
+  if (status >= 300) {
+    throwForStatus(status, collected);
   }
-  return transfer.body;
+  return collected;
 }
 
 nlohmann::json Client::get(const std::string& path) {
@@ -177,22 +166,11 @@ void Client::stream(const std::string& path, const std::function<bool(std::strin
   request("GET", path, std::nullopt, &sink);
 }
 
-long Client::probe(const std::string& path) {
-  std::unique_ptr<CURL, CurlDeleter> handle(curl_easy_init());
-  Transfer transfer;
-  transfer.handle = handle.get();
-  const std::string url = connection_.url + path;
-  curl_easy_setopt(handle.get(), CURLOPT_URL, url.c_str());
-  curl_easy_setopt(handle.get(), CURLOPT_WRITEFUNCTION, onData);
-  curl_easy_setopt(handle.get(), CURLOPT_WRITEDATA, &transfer);
-  curl_easy_setopt(handle.get(), CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(handle.get(), CURLOPT_TIMEOUT, 2L);
-  if (curl_easy_perform(handle.get()) != CURLE_OK) {
-    return 0;
-  }
-  long status = 0;
-  curl_easy_getinfo(handle.get(), CURLINFO_RESPONSE_CODE, &status);
-  return status;
+int Client::probe(const std::string& path) {
+  auto client = connect(connection_.url, 2);
+  client->set_connection_timeout(2, 0);
+  const auto result = client->Get(path);
+  return result ? result->status : 0;
 }
 
 }  // namespace wax::cli

@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-// The HTTP client waxctl uses to talk to a WaxAPI (libcurl underneath). Error answers become
+// The HTTP client waxctl uses to talk to a WaxAPI (cpp-httplib underneath). Error answers become
 // wax::Error with the server's message, so the user reads what the server said.
 namespace wax::cli {
 
@@ -28,7 +28,7 @@ class Client {
   // Streams a response body to `sink` until it ends or `sink` returns false.
   void stream(const std::string& path, const std::function<bool(std::string_view)>& sink);
   // GET without the token, for health checks; returns the status or 0 when unreachable.
-  long probe(const std::string& path);
+  int probe(const std::string& path);
 
   const Connection& connection() const { return connection_; }
 

@@ -25,34 +25,42 @@ std::string itemPath(const std::string& ns, const std::string& name,
   return collectionPath(ns, kind) + "/" + urlEncode(name);
 }
 
-// Creates the object, or replaces the existing one (returns true when it existed).
-bool createOrReplace(Client& client, const std::string& kind, nlohmann::json object) {
-  const std::string ns = object["metadata"]["namespace"];
-  const std::string name = object["metadata"]["name"];
+std::optional<nlohmann::json> tryGet(Client& client, const std::string& path) {
   try {
-    const auto current = client.get(itemPath(ns, name, kind));
-    object["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"];
-    client.put(itemPath(ns, name, kind), object);
-    return true;
-  } catch (const Error& error) {
-    if (error.code() != ErrorCode::NotFound) {
-      throw;
-    }
-  }
-  client.post(collectionPath(ns, kind), object);
-  return false;
-}
-
-bool exists(Client& client, const std::string& ns, const std::string& name) {
-  try {
-    client.get(itemPath(ns, name));
-    return true;
+    return client.get(path);
   } catch (const Error& error) {
     if (error.code() == ErrorCode::NotFound) {
-      return false;
+      return std::nullopt;
     }
     throw;
   }
+}
+
+bool exists(Client& client, const std::string& ns, const std::string& name) {
+  return tryGet(client, itemPath(ns, name)).has_value();
+}
+
+// Stores `object`: a replacement of `current` when given (keeping its resourceVersion, so a
+// concurrent change is a Conflict rather than lost), else a new object. A new object whose
+// name is taken after all is replaced. Returns whether an object was replaced.
+bool store(Client& client, const std::string& kind, nlohmann::json object,
+           const std::optional<nlohmann::json>& current) {
+  const std::string ns = object["metadata"]["namespace"];
+  const std::string name = object["metadata"]["name"];
+  if (!current) {
+    try {
+      client.post(collectionPath(ns, kind), object);
+      return false;
+    } catch (const Error& error) {
+      if (error.code() != ErrorCode::AlreadyExists) {
+        throw;
+      }
+    }
+  }
+  const auto latest = current ? *current : client.get(itemPath(ns, name, kind));
+  object["metadata"]["resourceVersion"] = latest["metadata"]["resourceVersion"];
+  client.put(itemPath(ns, name, kind), object);
+  return true;
 }
 
 bool confirm(const std::string& question) {
@@ -85,15 +93,16 @@ int deploy(Context& context, const DeployOptions& options) {
   Client& client = context.client();
   const std::string ns = objects.dataflow["metadata"]["namespace"];
   const std::string name = objects.dataflow["metadata"]["name"];
-  if (!options.yes && exists(client, ns, name) &&
-      !confirm(fmt::format("dataflow {}/{} exists; replace it?", ns, name))) {
+  // With --yes there is nothing to ask, so the first request can be the write itself.
+  const auto current = options.yes ? std::nullopt : tryGet(client, itemPath(ns, name));
+  if (current && !confirm(fmt::format("dataflow {}/{} exists; replace it?", ns, name))) {
     throw UsageError(
         fmt::format("dataflow {}/{} already exists; pass --yes to replace it", ns, name));
   }
   if (objects.code) {
-    createOrReplace(client, "configmaps", *objects.code);
+    store(client, "configmaps", *objects.code, std::nullopt);
   }
-  const bool replaced = createOrReplace(client, "dataflows", objects.dataflow);
+  const bool replaced = store(client, "dataflows", objects.dataflow, current);
   std::cout << fmt::format("dataflow {}/{} {}\n", ns, name, replaced ? "updated" : "created");
   return kExitOk;
 }

@@ -139,10 +139,13 @@ nlohmann::json codeObject(const DeployFlags& flags, nlohmann::json& manifest) {
   const std::string fileName = fs::path(flags.path).filename().string();
   const std::string content = readFile(flags.path, "dataflow file");
   const std::string codeName = spec.value("configMapName", metadata.value("name", ""));
-  nlohmann::json code = {
-      {"apiVersion", "v1"},
-      {"kind", "ConfigMap"},
-      {"metadata", {{"name", codeName}, {"namespace", metadata.value("namespace", "default")}}}};
+  nlohmann::json code = {{"apiVersion", "v1"},
+                         {"kind", "ConfigMap"},
+                         {"metadata",
+                          {{"name", codeName},
+                           {"namespace", metadata.value("namespace", "default")},
+                           // The dataflow deletes the code made for it when it goes.
+                           {"labels", {{"bytewax.io/dataflow", metadata.value("name", "")}}}}}};
   if (isTarball(flags.path)) {
     if (!spec.contains("pythonFileName")) {
       throw Error(ErrorCode::BadRequest,

@@ -179,11 +179,6 @@ void Controller::reconcile(const std::string& key) {
     finalize(object, dataflow);
     return;
   }
-  const auto& finalizers = dataflow.metadata.finalizers;
-  if (std::find(finalizers.begin(), finalizers.end(), kCleanupFinalizer) == finalizers.end()) {
-    ensureFinalizer(object);
-    return;  // the update comes back as an event and reconciles again
-  }
 
   core::Dataflow effective = dataflow;
   core::applyDefaults(effective);
@@ -193,6 +188,14 @@ void Controller::reconcile(const std::string& key) {
   const RunState state = runtime_.sync(effective, !suspended && !completed);
   log()->debug("reconciled dataflow={} phase={} ready={}/{}", key, toString(state.phase),
                state.processesReady, state.processesDesired);
+
+  // The finalizer is added after the processes start, to keep a durable write out of the
+  // start-up path. A delete that comes first finds no finalizer and removes the object at
+  // once; the reconcile that follows finds it gone and cleans up all the same.
+  const auto& finalizers = dataflow.metadata.finalizers;
+  if (std::find(finalizers.begin(), finalizers.end(), kCleanupFinalizer) == finalizers.end()) {
+    dataflow = decode(addFinalizer(object));
+  }
   writeStatus(dataflow, state, suspended);
 }
 
@@ -201,6 +204,7 @@ void Controller::finalize(const nlohmann::json& object, const core::Dataflow& da
   const auto& name = dataflow.metadata.name;
   log()->info("cleaning up dataflow={}/{}", ns, name);
   runtime_.cleanup(ns, name);
+  deleteOwnedCode(dataflow);
   nlohmann::json updated = object;
   auto& finalizers = updated["metadata"]["finalizers"];
   finalizers.erase(std::remove(finalizers.begin(), finalizers.end(), kCleanupFinalizer),
@@ -208,13 +212,31 @@ void Controller::finalize(const nlohmann::json& object, const core::Dataflow& da
   store_.update(kDataflows, updated);
 }
 
-void Controller::ensureFinalizer(nlohmann::json& object) {
+// Code objects made for this dataflow (by waxctl or the API) carry its name in a label and go
+// with it; a code object shared by several dataflows is left alone.
+void Controller::deleteOwnedCode(const core::Dataflow& dataflow) {
+  const auto& ns = dataflow.metadata.namespace_;
+  const std::string codeName = dataflow.spec.configMapName.value_or(dataflow.metadata.name);
+  try {
+    const auto code = store_.get(kConfigMaps, ns, codeName);
+    const auto labels = code["metadata"].value("labels", nlohmann::json::object());
+    if (labels.value(kOwnerLabel, "") == dataflow.metadata.name) {
+      store_.remove(kConfigMaps, ns, codeName);
+    }
+  } catch (const Error& error) {
+    if (error.code() != ErrorCode::NotFound) {
+      throw;
+    }
+  }
+}
+
+nlohmann::json Controller::addFinalizer(nlohmann::json object) {
   auto& metadata = object["metadata"];
   if (!metadata.contains("finalizers")) {
     metadata["finalizers"] = nlohmann::json::array();
   }
   metadata["finalizers"].push_back(kCleanupFinalizer);
-  store_.update(kDataflows, object);
+  return store_.update(kDataflows, object);
 }
 
 void Controller::writeStatus(const core::Dataflow& dataflow, const RunState& state,

@@ -18,6 +18,8 @@ namespace wax::operator_ {
 
 // Set on every Dataflow so that a delete waits until processes and files are gone.
 inline constexpr const char* kCleanupFinalizer = "bytewax.io/wax-cleanup";
+// On a code object: the dataflow it was made for, which deletes it when it goes.
+inline constexpr const char* kOwnerLabel = "bytewax.io/dataflow";
 
 struct ControllerOptions {
   int workers = 2;
@@ -44,7 +46,8 @@ class Controller {
   void enqueueReferrers(const nlohmann::json& configMap);
   void enqueueAll();
   void finalize(const nlohmann::json& object, const core::Dataflow& dataflow);
-  void ensureFinalizer(nlohmann::json& object);
+  nlohmann::json addFinalizer(nlohmann::json object);
+  void deleteOwnedCode(const core::Dataflow& dataflow);
   void writeStatus(const core::Dataflow& dataflow, const RunState& state, bool suspended);
   void writeFailure(const std::string& key, const std::string& message);
 
