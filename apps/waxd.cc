@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/file.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -35,7 +37,7 @@ struct Flags {
   std::string logLevel = "info";
   int64_t backoffMs = 10000;
   int64_t gracePeriodMs = 10000;
-  int workers = 2;
+  int workers = 4;
 };
 
 std::string randomToken() {
@@ -93,9 +95,35 @@ sigset_t blockStopSignals() {
   return signals;
 }
 
+// Each process of a dataflow holds a pipe and a pidfd here; the soft limit (often 1024) would
+// stop a large dataflow from starting, so waxd takes what the hard limit allows.
+void raiseOpenFileLimit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
+// Fails at start, with the fix, rather than at the first dataflow with an empty error.
+void checkPython(const std::string& python) {
+  const bool isPath = python.find('/') != std::string::npos;
+  if (isPath ? access(python.c_str(), X_OK) != 0 : python.empty()) {
+    throw std::runtime_error("--python " + python +
+                             " is not an executable file; give the "
+                             "interpreter that has bytewax installed (run `make setup` to "
+                             "create one) or set WAX_PYTHON");
+  }
+}
+
 int run(const Flags& flags) {
   const sigset_t stopSignals = blockStopSignals();  // before any thread starts
   signal(SIGPIPE, SIG_IGN);
+  // The store holds environment values and S3 keys, the logs what dataflows print: the data
+  // directory is this user's alone.
+  umask(077);
+  raiseOpenFileLimit();
+  checkPython(flags.python);
   fs::create_directories(flags.dataDir);
   const int lockFd = lockDataDir(flags.dataDir);
   auto log = wax::logger("waxd");

@@ -1,5 +1,7 @@
 #include "api/admission.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "common/error.h"
@@ -37,8 +39,10 @@ void fillIdentity(nlohmann::json& object, const std::string& ns, const std::stri
       metadata[field] = expected;
     } else if (metadata[field] != expected) {
       throw Error(ErrorCode::BadRequest,
-                  fmt::format("metadata.{} \"{}\" does not match \"{}\" in the request path", field,
-                              metadata[field].dump(), expected));
+                  fmt::format("metadata.{} {} does not match \"{}\" in the request path", field,
+                              metadata[field].dump(-1, ' ', false,
+                                                   nlohmann::json::error_handler_t::replace),
+                              expected));
     }
   };
   check("namespace", ns);
@@ -46,6 +50,23 @@ void fillIdentity(nlohmann::json& object, const std::string& ns, const std::stri
   if (!metadata.contains("namespace")) {
     metadata["namespace"] = "default";
   }
+}
+
+// A code object's keys become file names under the dataflow's working directory.
+bool isPlainRelativePath(const std::string& key) {
+  if (key.empty() || key.front() == '/' || key.size() > 253) {
+    return false;
+  }
+  size_t start = 0;
+  while (start <= key.size()) {
+    const size_t end = std::min(key.find('/', start), key.size());
+    const std::string part = key.substr(start, end - start);
+    if (part.empty() || part == "." || part == ".." || part.find('\0') != std::string::npos) {
+      return false;
+    }
+    start = end + 1;
+  }
+  return true;
 }
 
 }  // namespace
@@ -88,6 +109,12 @@ nlohmann::json admitConfigMap(const nlohmann::json& body, const std::string& ns,
     for (const auto& [key, value] : object[field].items()) {
       if (!value.is_string()) {
         fail(fmt::format("{}.{}: must be a string", field, key));
+      }
+      if (!isPlainRelativePath(key)) {
+        fail(
+            fmt::format("{}: the key \"{}\" must be a relative file path without \"..\" "
+                        "(e.g. \"flow.py\" or \"src/flow.py\")",
+                        field, key));
       }
     }
   }

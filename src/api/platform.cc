@@ -1,5 +1,8 @@
 // The Bytewax Platform's WaxAPI endpoint set, with its paths and body shapes, so that clients
 // written for it work unchanged. Successful changes answer the JSON string "ok".
+#include <algorithm>
+#include <optional>
+
 #include <fmt/format.h>
 
 #include "api/admission.h"
@@ -7,6 +10,8 @@
 #include "api/params.h"
 #include "common/error.h"
 #include "core/codec.h"
+#include "core/validation.h"
+#include "operator/status.h"
 
 namespace wax::api {
 
@@ -56,43 +61,108 @@ nlohmann::json dataflowResponse(const nlohmann::json& object) {
             {"details", status}}}};
 }
 
-std::string requireString(const nlohmann::json& body, const char* field) {
-  if (!body.contains(field) || !body[field].is_string() || body[field].get<std::string>().empty()) {
-    throw Error(ErrorCode::BadRequest, fmt::format("{}: required; give it as a string", field));
+// Body fields, checked: a wrong type is a BadRequest that names the field.
+std::optional<std::string> stringField(const nlohmann::json& body, const char* field) {
+  if (!body.contains(field) || body[field].is_null()) {
+    return std::nullopt;
   }
-  return body[field];
+  if (!body[field].is_string()) {
+    throw Error(ErrorCode::BadRequest, fmt::format("{}: must be a string", field));
+  }
+  return body[field].get<std::string>();
+}
+
+bool boolField(const nlohmann::json& body, const char* field, bool fallback) {
+  if (!body.contains(field) || body[field].is_null()) {
+    return fallback;
+  }
+  if (!body[field].is_boolean()) {
+    throw Error(ErrorCode::BadRequest, fmt::format("{}: must be true or false", field));
+  }
+  return body[field].get<bool>();
+}
+
+std::string namespaceField(const nlohmann::json& body) {
+  const std::string ns = stringField(body, "namespace").value_or("default");
+  if (!core::isDns1123Label(ns)) {
+    throw Error(ErrorCode::BadRequest,
+                fmt::format("namespace: \"{}\" is not a valid namespace name; use lowercase "
+                            "letters, digits and '-'",
+                            ns));
+  }
+  return ns;
+}
+
+nlohmann::json objectBody(const std::string& text) {
+  auto body = parseBody(text);
+  if (!body.is_object()) {
+    throw Error(ErrorCode::BadRequest, "the request body must be a JSON object");
+  }
+  return body;
+}
+
+// The DataflowDto's name: the path's on PUT (a different one in the body is a mistake).
+std::string dtoName(const nlohmann::json& dto, const std::string& pathName) {
+  const auto bodyName = stringField(dto, "name");
+  if (pathName.empty()) {
+    if (!bodyName || bodyName->empty()) {
+      throw Error(ErrorCode::BadRequest, "name: required; give the dataflow's name");
+    }
+    return *bodyName;
+  }
+  if (bodyName && !bodyName->empty() && *bodyName != pathName) {
+    throw Error(ErrorCode::BadRequest,
+                fmt::format("name: \"{}\" does not match \"{}\" in the path", *bodyName, pathName));
+  }
+  return pathName;
 }
 
 // Stores the DataflowDto's code (fileContent) and then the Dataflow itself.
 void applyDto(ApiContext& context, const nlohmann::json& dto, const std::string& pathName) {
-  const std::string name = pathName.empty() ? requireString(dto, "name") : pathName;
-  const std::string ns = dto.value("namespace", "default");
-  if (dto.contains("fileUrl") && !dto["fileUrl"].get<std::string>().empty()) {
+  const std::string name = dtoName(dto, pathName);
+  const std::string ns = namespaceField(dto);
+  const std::string fileContent = stringField(dto, "fileContent").value_or("");
+  if (!stringField(dto, "fileUrl").value_or("").empty()) {
     throw Error(ErrorCode::BadRequest,
                 "fileUrl: downloading code is not supported by this server; send the code in "
                 "fileContent");
+  }
+  if (dto.contains("spec") && !dto["spec"].is_object()) {
+    throw Error(ErrorCode::BadRequest, "spec: must be an object (a DataflowSpec)");
   }
   nlohmann::json manifest = {{"apiVersion", "bytewax.io/v1alpha1"},
                              {"kind", "Dataflow"},
                              {"metadata", {{"name", name}, {"namespace", ns}}},
                              {"spec", dto.value("spec", nlohmann::json::object())}};
   const nlohmann::json dataflow = admitDataflow(manifest, ns, name);
-  if (dto.contains("fileContent") && !dto["fileContent"].get<std::string>().empty()) {
+  if (!fileContent.empty()) {
     const std::string codeName = dataflow["spec"].value("configMapName", name);
     nlohmann::json code = {
         {"metadata",
          {{"name", codeName}, {"namespace", ns}, {"labels", {{"bytewax.io/dataflow", name}}}}},
-        {"data", {{dataflow["spec"]["pythonFileName"], dto["fileContent"]}}}};
+        {"data", {{dataflow["spec"]["pythonFileName"], fileContent}}}};
     createOrReplace(context.store, "configmaps", admitConfigMap(code, ns, codeName));
   }
   createOrReplace(context.store, kDataflows, dataflow);
 }
 
-void patchSpec(ApiContext& context, const std::string& ns, const std::string& name,
-               const std::function<void(nlohmann::json&)>& change) {
-  nlohmann::json object = context.store.get(kDataflows, ns, name);
-  change(object["spec"]);
-  context.store.update(kDataflows, object);
+// Applies `change` to the latest version of a dataflow. The controller writes status all the
+// time, so a Conflict only means "read again": the change is made again on the new version.
+void patchDataflow(ApiContext& context, const std::string& ns, const std::string& name,
+                   const std::function<void(nlohmann::json&)>& change) {
+  constexpr int kAttempts = 5;
+  for (int attempt = 1;; ++attempt) {
+    nlohmann::json object = context.store.get(kDataflows, ns, name);
+    change(object);
+    try {
+      context.store.update(kDataflows, object);
+      return;
+    } catch (const Error& error) {
+      if (error.code() != ErrorCode::Conflict || attempt == kAttempts) {
+        throw;
+      }
+    }
+  }
 }
 
 operator_::LogOptions logOptions(const http::Request& request, const std::string& name) {
@@ -105,11 +175,12 @@ operator_::LogOptions logOptions(const http::Request& request, const std::string
                             "names from /dataflows/{}/pods",
                             pod, name, name));
   }
-  try {
-    options.process = std::stoll(pod.substr(prefix.size()));
-  } catch (const std::exception&) {
+  const std::string index = pod.substr(prefix.size());
+  if (index.empty() || index.size() > 6 ||
+      !std::all_of(index.begin(), index.end(), [](char c) { return std::isdigit(c); })) {
     throw Error(ErrorCode::BadRequest, "pod_name: expected \"" + prefix + "<index>\"");
   }
+  options.process = std::stoll(index);
   options.tailLines = intParam(request, "tail_lines");
   options.limitBytes = intParam(request, "limit_bytes");
   options.previous = boolParam(request, "previous", false);
@@ -144,27 +215,31 @@ void registerDataflowRoutes(http::Server& server, ApiContext& context) {
 
 void registerActionRoutes(http::Server& server, ApiContext& context) {
   server.route("PUT", "/dataflows/{name}/suspend", [&context](const http::Request& request) {
-    const auto body = parseBody(request.body);
+    const auto body = objectBody(request.body);
     if (!body.contains("suspend") || !body["suspend"].is_boolean()) {
       throw Error(ErrorCode::BadRequest, "suspend: required; give true or false");
     }
-    patchSpec(context, body.value("namespace", "default"), request.pathParams.at("name"),
-              [&body](nlohmann::json& spec) { spec["suspend"] = body["suspend"]; });
+    patchDataflow(context, namespaceField(body), request.pathParams.at("name"),
+                  [&body](nlohmann::json& object) { object["spec"]["suspend"] = body["suspend"]; });
     return ok();
   });
   server.route("PUT", "/dataflows/{name}/reset-state", [&context](const http::Request& request) {
-    const auto body = parseBody(request.body);
-    const std::string ns = body.value("namespace", "default");
+    const auto body = objectBody(request.body);
+    const std::string ns = namespaceField(body);
     const std::string name = request.pathParams.at("name");
+    const bool force = boolField(body, "force", false);
     const auto object = context.store.get(kDataflows, ns, name);
-    const bool suspended = object["spec"].value("suspend", false);
-    if (!suspended && !body.value("force", false)) {
+    if (!object["spec"].value("suspend", false) && !force) {
       throw Error(ErrorCode::Conflict,
                   fmt::format("dataflow \"{}/{}\" is not suspended; suspend it first, or pass "
                               "\"force\": true to stop it and reset its state",
                               ns, name));
     }
-    context.runtime.resetState(ns, name);
+    context.runtime.resetState(ns, name, force);
+    // A forced reset stopped the processes; the note makes the controller start them again.
+    patchDataflow(context, ns, name, [](nlohmann::json& latest) {
+      latest["metadata"]["annotations"]["bytewax.io/state-reset-at"] = operator_::nowRfc3339();
+    });
     return ok();
   });
   server.route("GET", "/dataflows/{name}/pods", [&context](const http::Request& request) {

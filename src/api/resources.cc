@@ -12,6 +12,7 @@
 #include "api/api.h"
 #include "api/params.h"
 #include "common/error.h"
+#include "core/validation.h"
 
 namespace wax::api {
 
@@ -83,6 +84,32 @@ nlohmann::json admit(const std::string& kind, const nlohmann::json& body, const 
   return kind == kDataflows ? admitDataflow(body, ns, name) : admitConfigMap(body, ns, name);
 }
 
+std::string pathNamespace(const http::Request& request) {
+  const std::string ns = request.pathParams.at("namespace");
+  if (!core::isDns1123Label(ns)) {
+    throw Error(ErrorCode::BadRequest,
+                fmt::format("namespace \"{}\" in the path is not a valid namespace name; use "
+                            "lowercase letters, digits and '-'",
+                            ns));
+  }
+  return ns;
+}
+
+// Replacing a dataflow that is being deleted would be lost when the deletion ends.
+void refuseIfTerminating(ApiContext& context, const std::string& kind, const std::string& ns,
+                         const std::string& name) {
+  if (kind != kDataflows) {
+    return;
+  }
+  const auto current = context.store.get(kind, ns, name);
+  if (current["metadata"].contains("deletionTimestamp")) {
+    throw Error(ErrorCode::Conflict,
+                fmt::format("dataflow \"{}/{}\" is being deleted; wait until it is gone "
+                            "(waxctl dataflow wait {} --for=delete) and deploy again",
+                            ns, name, name));
+  }
+}
+
 void registerKind(http::Server& server, ApiContext& context, const std::string& kind) {
   const std::string collection = "/api/v1/namespaces/{namespace}/" + kind;
   const std::string item = collection + "/{name}";
@@ -90,11 +117,10 @@ void registerKind(http::Server& server, ApiContext& context, const std::string& 
     return listOrWatch(context, kind, "", request);
   });
   server.route("GET", collection, [&context, kind](const http::Request& request) {
-    return listOrWatch(context, kind, request.pathParams.at("namespace"), request);
+    return listOrWatch(context, kind, pathNamespace(request), request);
   });
   server.route("POST", collection, [&context, kind](const http::Request& request) {
-    const auto object =
-        admit(kind, parseBody(request.body), request.pathParams.at("namespace"), "");
+    const auto object = admit(kind, parseBody(request.body), pathNamespace(request), "");
     return json(context.store.create(kind, object), 201);
   });
   server.route("GET", item, [&context, kind](const http::Request& request) {
@@ -102,8 +128,10 @@ void registerKind(http::Server& server, ApiContext& context, const std::string& 
         context.store.get(kind, request.pathParams.at("namespace"), request.pathParams.at("name")));
   });
   server.route("PUT", item, [&context, kind](const http::Request& request) {
-    const auto object = admit(kind, parseBody(request.body), request.pathParams.at("namespace"),
-                              request.pathParams.at("name"));
+    const std::string ns = pathNamespace(request);
+    const std::string name = request.pathParams.at("name");
+    const auto object = admit(kind, parseBody(request.body), ns, name);
+    refuseIfTerminating(context, kind, ns, name);
     return json(context.store.update(kind, object));
   });
   server.route("DELETE", item, [&context, kind](const http::Request& request) {
@@ -133,7 +161,13 @@ nlohmann::json processesBody(ApiContext& context, const std::string& ns, const s
 
 http::Response logResponse(ApiContext& context, const std::string& ns, const std::string& name,
                            const operator_::LogOptions& options, bool follow) {
-  context.store.get(kDataflows, ns, name);  // NotFound for an unknown dataflow
+  const auto object = context.store.get(kDataflows, ns, name);
+  const int64_t count = object["spec"].value("processesCount", 1);
+  if (options.process < 0 || options.process >= count) {
+    throw Error(ErrorCode::NotFound,
+                fmt::format("dataflow \"{}/{}\" has {} process{}: choose a process from 0 to {}",
+                            ns, name, count, count == 1 ? "" : "es", count - 1));
+  }
   http::Response response;
   response.contentType = "text/plain; charset=utf-8";
   auto& runtime = context.runtime;

@@ -1,8 +1,10 @@
 #include "http/server.h"
 
 #include <algorithm>
+#include <atomic>
 #include <thread>
 
+#include <fmt/format.h>
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
@@ -33,13 +35,28 @@ Response errorResponse(int status, std::string_view reason, std::string_view mes
                          {"code", status},   {"reason", reason},   {"message", message}};
   Response response;
   response.status = status;
-  response.body = body.dump() + "\n";
+  response.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   return response;
 }
 
 class Server::Impl {
  public:
   explicit Impl(ServerOptions options) : options_(std::move(options)) {}
+
+  // Streams hold a pool thread each; a few threads stay free for ordinary requests.
+  int maxStreams() const { return std::max(1, options_.threads - kThreadsKeptForRequests); }
+
+  bool admitStream() const {
+    if (++openStreams_ > maxStreams()) {
+      --openStreams_;
+      return false;
+    }
+    return true;
+  }
+
+  static constexpr int kThreadsKeptForRequests = 8;
+  mutable std::atomic<int> openStreams_{0};
+  std::atomic<bool> stopping_{false};
 
   ServerOptions options_;
   Router router_;
@@ -89,7 +106,10 @@ class Server::Impl {
     } catch (const Error& error) {
       return errorResponse(httpStatus(error.code()), reasonOf(error.code()), error.what());
     } catch (const nlohmann::json::exception& error) {
-      return errorResponse(400, "BadRequest", std::string("malformed JSON: ") + error.what());
+      // A field of the body had the wrong type; the library's words follow its tag.
+      std::string what = error.what();
+      what.erase(0, what.find(']') == std::string::npos ? 0 : what.find(']') + 2);
+      return errorResponse(400, "BadRequest", "invalid request body: " + what);
     } catch (const std::exception& error) {
       log_->error("request failed method={} path={} error={}", request.method, request.path,
                   error.what());
@@ -97,15 +117,34 @@ class Server::Impl {
     }
   }
 
-  static void runStream(const std::function<void(const ChunkWriter&)>& stream,
-                        httplib::DataSink& sink) {
-    stream([&sink](std::string_view chunk) {
+  void runStream(const std::function<void(const ChunkWriter&)>& stream,
+                 httplib::DataSink& sink) const {
+    stream([&sink, this](std::string_view chunk) {
+      if (stopping_) {
+        return false;  // the server is shutting down: streams end so that threads are freed
+      }
       // An empty chunk would end a chunked body, so it only asks about the client.
       if (chunk.empty()) {
         return sink.is_writable();
       }
       return sink.is_writable() && sink.write(chunk.data(), chunk.size());
     });
+  }
+
+  void streamBody(httplib::Response& out, const std::string& contentType,
+                  std::function<void(const ChunkWriter&)> stream) const {
+    auto provider = [stream = std::move(stream), this](size_t, httplib::DataSink& sink) {
+      try {
+        runStream(stream, sink);
+      } catch (const std::exception& error) {
+        // The headers are sent already: the best left to do is to end the body cleanly.
+        log_->warn("stream failed error={}", error.what());
+      }
+      sink.done();
+      return true;
+    };
+    out.set_chunked_content_provider(contentType, std::move(provider),
+                                     [this](bool) { --openStreams_; });
   }
 
   void handle(const httplib::Request& raw, httplib::Response& out) const {
@@ -115,20 +154,15 @@ class Server::Impl {
     for (const auto& [name, value] : response.headers) {
       out.set_header(name, value);
     }
+    if (response.stream && !admitStream()) {
+      response = errorResponse(503, "ServiceUnavailable",
+                               fmt::format("too many open streams (at most {}); close a log "
+                                           "follow or a watch and try again",
+                                           maxStreams()));
+      out.status = response.status;
+    }
     if (response.stream) {
-      auto stream = std::move(response.stream);
-      out.set_chunked_content_provider(response.contentType,
-                                       [stream, this](size_t, httplib::DataSink& sink) {
-                                         try {
-                                           runStream(stream, sink);
-                                         } catch (const std::exception& error) {
-                                           // Headers are gone already: the best we can do is end
-                                           // the body cleanly.
-                                           log_->warn("stream failed error={}", error.what());
-                                         }
-                                         sink.done();
-                                         return true;
-                                       });
+      streamBody(out, response.contentType, std::move(response.stream));
     } else {
       out.set_content(response.body, response.contentType);
     }
@@ -156,9 +190,22 @@ uint16_t Server::start() {
   const int threads = impl_->options_.threads;
   server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   server.set_payload_max_length(impl_->options_.maxBodyBytes);
+  // cpp-httplib's default also sets SO_REUSEPORT, which lets a second server bind the same
+  // port and take half of its connections; SO_REUSEADDR alone still allows quick restarts.
+  server.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   auto handler = [impl = impl_.get()](const httplib::Request& raw, httplib::Response& out) {
     impl->handle(raw, out);
   };
+  // Nothing should escape handle(); if something does, answer in our shape, not the library's.
+  server.set_exception_handler(
+      [](const httplib::Request&, httplib::Response& out, std::exception_ptr) {
+        const auto response = errorResponse(500, "InternalError", "internal error");
+        out.status = response.status;
+        out.set_content(response.body, response.contentType);
+      });
   const std::string any = ".*";
   server.Get(any, handler);
   server.Post(any, handler);
@@ -187,6 +234,7 @@ uint16_t Server::start() {
 }
 
 void Server::stop() {
+  impl_->stopping_ = true;
   if (impl_->thread_.joinable()) {
     impl_->server_.stop();
     impl_->thread_.join();

@@ -174,7 +174,15 @@ RunState LocalRuntime::sync(const core::Dataflow& dataflow, bool run) {
   const auto current = supervisor_->status(key);
   if (!current || current->runHash != id) {
     logger("runtime")->info("starting dataflow={} run={} processes={}", key, id, desired);
-    supervisor_->ensure(prepare(dataflow, id));
+    GroupSpec group;
+    try {
+      group = prepare(dataflow, id);  // the old run goes on meanwhile (pip may take minutes)
+    } catch (const std::exception&) {
+      // The new configuration cannot run; the old one must not go on under a Failed status.
+      supervisor_->stop(key);
+      throw;
+    }
+    supervisor_->ensure(group);
   }
   return observe(key, id, desired);
 }
@@ -213,13 +221,16 @@ void LocalRuntime::cleanup(const std::string& ns, const std::string& name) {
   fs::remove_all(pathsOf(ns, name).root, ignored);
 }
 
-void LocalRuntime::resetState(const std::string& ns, const std::string& name) {
-  if (const auto group = supervisor_->status(keyOf(ns, name));
-      group && group->phase != GroupPhase::Completed) {
-    throw Error(ErrorCode::Conflict,
-                fmt::format("dataflow \"{}/{}\" is running; suspend it before resetting its "
-                            "state (waxctl dataflow suspend {})",
-                            ns, name, name));
+void LocalRuntime::resetState(const std::string& ns, const std::string& name, bool force) {
+  const auto group = supervisor_->status(keyOf(ns, name));
+  if (group && group->phase != GroupPhase::Completed) {
+    if (!force) {
+      throw Error(ErrorCode::Conflict,
+                  fmt::format("dataflow \"{}/{}\" is running; suspend it before resetting its "
+                              "state (waxctl dataflow suspend {}), or force the reset",
+                              ns, name, name));
+    }
+    supervisor_->stop(keyOf(ns, name));
   }
   std::error_code ignored;
   fs::remove_all(pathsOf(ns, name).recovery, ignored);

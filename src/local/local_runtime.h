@@ -37,7 +37,7 @@ class LocalRuntime : public operator_::Runtime {
   void readLogs(const std::string& ns, const std::string& name,
                 const operator_::LogOptions& options, bool follow, const operator_::LogSink& sink,
                 const std::function<bool()>& stillWanted) override;
-  void resetState(const std::string& ns, const std::string& name) override;
+  void resetState(const std::string& ns, const std::string& name, bool force) override;
 
   // Stops every process (waxd shutting down).
   void shutdown();

@@ -107,6 +107,10 @@ void LocalRuntime::readLogs(const std::string& ns, const std::string& name,
   if (options.previous) {
     path += ".1";
     follow = false;
+    if (stat(path.c_str(), &info) != 0) {
+      throw Error(ErrorCode::NotFound, "process " + std::to_string(options.process) + " of \"" +
+                                           ns + "/" + name + "\" has no earlier log file yet");
+    }
   }
   readLogFile(path, LogReadOptions{options.tailLines, options.limitBytes}, follow, sink,
               stillWanted);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include <fmt/format.h>
 #include <openssl/evp.h>
@@ -35,6 +36,10 @@ std::string base64Decode(const std::string& text) {
   return decoded;
 }
 
+void appendLine(const std::string& path, const std::string& line) {
+  std::ofstream(path, std::ios::app) << line << "\n";
+}
+
 void writeFile(const fs::path& path, const std::string& content) {
   fs::create_directories(path.parent_path());
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
@@ -53,10 +58,29 @@ bool isSafeRelativePath(const std::string& name) {
   return std::none_of(path.begin(), path.end(), [](const fs::path& part) { return part == ".."; });
 }
 
+// Links in the code could point anywhere, and a later member could be written through one.
+void refuseLinks(const fs::path& archive, const fs::path& workDir, const std::string& logPath) {
+  const auto listing = runCommand({"/bin/tar", "-tvf", archive.string()}, inheritedEnvironment(),
+                                  workDir.string(), "");
+  if (listing.exitCode != 0) {
+    throw Error(ErrorCode::Invalid, "the code tarball cannot be read: " + listing.output);
+  }
+  std::istringstream lines(listing.output);
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.empty() && (line[0] == 'l' || line[0] == 'h')) {
+      appendLine(logPath, "refused tarball member: " + line);
+      throw Error(ErrorCode::Invalid,
+                  "the code tarball holds a symbolic or hard link; links are "
+                  "not allowed in dataflow code: replace them with files");
+    }
+  }
+}
+
 void unpackTarball(const std::string& tarball, const fs::path& workDir,
                    const std::string& logPath) {
   const fs::path archive = workDir / ".wax-code.tar";
   writeFile(archive, tarball);
+  refuseLinks(archive, workDir, logPath);
   // GNU tar refuses members with ".." and strips leading "/", so nothing lands outside.
   const auto result = runCommand({"/bin/tar", "-xf", archive.string(), "-C", workDir.string()},
                                  inheritedEnvironment(), workDir.string(), logPath);
@@ -80,6 +104,9 @@ void writeCode(const core::Dataflow& dataflow, const nlohmann::json& configMap,
                const std::string& workDir, const std::string& logPath) {
   const auto& spec = dataflow.spec;
   const std::string configMapName = configMap.at("metadata").value("name", "");
+  // Each run starts from the code alone, as a pod starts from an empty volume: files of an
+  // earlier version cannot hide a missing one, nor redirect writes.
+  fs::remove_all(workDir);
   fs::create_directories(workDir);
   if (spec.tarName) {
     const auto binary = configMap.value("binaryData", nlohmann::json::object());
@@ -135,11 +162,16 @@ std::string PythonEnvironments::pythonFor(const std::vector<std::string>& depend
     key += "\n" + requirement;
   }
   const fs::path dir = fs::path(root_) / sha256Hex(key).substr(0, 16);
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(lockFor(dir.string()));
   if (fs::exists(dir / ".wax-ready")) {
     return (dir / "bin" / "python").string();
   }
   return build(sorted, dir.string(), logPath);
+}
+
+std::mutex& PythonEnvironments::lockFor(const std::string& dir) {
+  std::lock_guard lock(mutex_);
+  return buildLocks_[dir];
 }
 
 std::string PythonEnvironments::build(const std::vector<std::string>& dependencies,

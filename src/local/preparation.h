@@ -33,9 +33,14 @@ class PythonEnvironments {
   std::string build(const std::vector<std::string>& dependencies, const std::string& dir,
                     const std::string& logPath);
 
+  std::mutex& lockFor(const std::string& dir);
+
   std::string basePython_;
   std::string root_;
-  std::mutex mutex_;  // one build at a time: pip is not safe to run twice into one venv
+  std::mutex mutex_;  // guards buildLocks_
+  // One build at a time per environment (pip is not safe to run twice into one), while
+  // dataflows with other requirement sets go on.
+  std::map<std::string, std::mutex> buildLocks_;
 };
 
 // The SHA-256 of `text` in lowercase hex.

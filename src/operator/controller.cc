@@ -203,9 +203,14 @@ void Controller::finalize(const nlohmann::json& object, const core::Dataflow& da
   const auto& ns = dataflow.metadata.namespace_;
   const auto& name = dataflow.metadata.name;
   log()->info("cleaning up dataflow={}/{}", ns, name);
+  try {
+    writeStatus(dataflow, RunState{}, dataflow.spec.suspend.value_or(false));  // Terminating
+  } catch (const Error& error) {
+    log()->debug("cannot mark as terminating dataflow={}/{} error={}", ns, name, error.what());
+  }
   runtime_.cleanup(ns, name);
   deleteOwnedCode(dataflow);
-  nlohmann::json updated = object;
+  nlohmann::json updated = store_.get(kDataflows, ns, name);
   auto& finalizers = updated["metadata"]["finalizers"];
   finalizers.erase(std::remove(finalizers.begin(), finalizers.end(), kCleanupFinalizer),
                    finalizers.end());

@@ -74,8 +74,8 @@ class Runtime {
   virtual void readLogs(const std::string& ns, const std::string& name, const LogOptions& options,
                         bool follow, const LogSink& sink,
                         const std::function<bool()>& stillWanted) = 0;
-  // Wipes the recovery state of a dataflow that is not running.
-  virtual void resetState(const std::string& ns, const std::string& name) = 0;
+  // Wipes the recovery state of a dataflow that is not running; with `force`, stops it first.
+  virtual void resetState(const std::string& ns, const std::string& name, bool force) = 0;
 };
 using RuntimePtr = std::unique_ptr<Runtime>;
 
