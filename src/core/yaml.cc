@@ -351,6 +351,8 @@ json parseJson(const std::string& text) {
     std::string message = e.what();
     size_t at = message.find("parse error at ");
     message = at == std::string::npos ? ": " + message : " " + message.substr(at + 12);
+    // The library quotes the text it last read, which may be a secret value: cut it off.
+    message = message.substr(0, message.find("; last read:"));
     throw Error(ErrorCode::BadRequest, "invalid JSON" + message);
   }
   if (!duplicate.empty()) {

@@ -13,6 +13,7 @@ namespace {
 
 using nlohmann::json;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::StartsWith;
 
 // The value of key `v` in a one-line YAML document.
@@ -163,6 +164,17 @@ TEST(ParseManifestTest, RejectsEmptyInputAndSeveralDocuments) {
 TEST(ParseManifestTest, JsonErrorsNameTheirPosition) {
   EXPECT_THAT(badRequestMessage([] { parseManifest("{\n  \"kind\": ,\n}"); }),
               StartsWith("invalid JSON at line 2, column "));
+}
+
+TEST(ParseManifestTest, JsonErrorsNeverQuoteTheTextTheyStoppedAt) {
+  const std::string manifest =
+      "{\"spec\": {\"recovery\": {\"cloudBackup\": {\"s3\": "
+      "{\"secretAccessKey\": \"SUPERSECRET\tVALUE\"}}}}}";
+  const std::string message = badRequestMessage([&] { parseManifest(manifest); });
+  EXPECT_THAT(message, StartsWith("invalid JSON at line 1"));
+  EXPECT_THAT(message, Not(HasSubstr("SUPERSECRET")));
+  const std::string badEscape = "{\"token\": \"SUPERSECRET\\q\"}";
+  EXPECT_THAT(badRequestMessage([&] { parseManifest(badEscape); }), Not(HasSubstr("SUPERSECRET")));
 }
 
 TEST(ParseManifestTest, DuplicateJsonKeysAreRejectedAtAnyDepth) {
