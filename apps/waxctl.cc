@@ -1,6 +1,7 @@
 // waxctl: the Wax command line. Exit codes: 0 ok, 1 error, 2 usage.
 #include <signal.h>
 
+#include <functional>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -29,6 +30,15 @@ int main(int argc, char** argv) {
   wax::cli::addLocalCommands(app, context);
   wax::cli::addDataflowCommands(app, context);
   wax::cli::addVersionCommand(app, context);
+  // The global flags are accepted after any subcommand too: an option a subcommand does not
+  // know falls through to its parent, up to the top.
+  std::function<void(CLI::App*)> fallThrough = [&fallThrough](CLI::App* command) {
+    for (CLI::App* subcommand : command->get_subcommands([](CLI::App*) { return true; })) {
+      subcommand->fallthrough();
+      fallThrough(subcommand);
+    }
+  };
+  fallThrough(&app);
 
   try {
     app.parse(argc, argv);

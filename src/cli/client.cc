@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <httplib.h>
 
+#include "cli/arguments.h"
 #include "common/error.h"
 
 // The client is cpp-httplib rather than libcurl: waxctl is started for every command, and
@@ -42,36 +43,70 @@ ErrorCode codeForStatus(int status) {
   }
 }
 
-[[noreturn]] void throwForStatus(int status, const std::string& body) {
-  std::string message = body;
+constexpr size_t kMaxQuotedBody = 200;
+
+// At most kMaxQuotedBody characters of a body, on one line, for a message.
+std::string quoteBody(const std::string& body) {
+  std::string line;
+  for (const char c : body.substr(0, kMaxQuotedBody)) {
+    const bool space = c == '\n' || c == '\r' || c == '\t';
+    if (!(space && (line.empty() || line.back() == ' '))) {
+      line += space ? ' ' : c;
+    }
+  }
+  while (!line.empty() && line.back() == ' ') {
+    line.pop_back();
+  }
+  return body.size() > kMaxQuotedBody ? line + "..." : line;
+}
+
+// Something else than a WaxAPI answered, e.g. a web server at a mistyped --server.
+std::string notWaxApi(const Connection& connection, int status, const std::string& body) {
+  return fmt::format("the server at {} answered {} and does not look like a Wax API: {}",
+                     redactUrl(connection.url), status, quoteBody(body));
+}
+
+[[noreturn]] void throwForStatus(const Connection& connection, int status,
+                                 const std::string& body) {
+  std::string message;
   std::string reason;
   try {
     const auto parsed = nlohmann::json::parse(body);
-    if (parsed.is_object()) {
-      message = parsed.value("message", body);
+    if (parsed.is_object() && parsed.contains("message")) {
+      message = parsed.value("message", "");
       reason = parsed.value("reason", "");
     }
   } catch (const nlohmann::json::exception&) {
   }
   if (message.empty()) {
-    message = fmt::format("the server answered {}", status);
+    message = body.empty()
+                  ? fmt::format("the server at {} answered {}", redactUrl(connection.url), status)
+                  : notWaxApi(connection, status, body);
+  }
+  if (status == 401) {
+    message += "; " + connection.unauthorizedHint;
   }
   throw Error(reason == "AlreadyExists" ? ErrorCode::AlreadyExists : codeForStatus(status),
               message);
 }
 
-nlohmann::json parseJson(const std::string& text) {
+nlohmann::json parseJson(const Connection& connection, const std::string& text) {
   if (text.empty()) {
     return nullptr;
   }
-  return nlohmann::json::parse(text);
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception&) {
+    throw Error(ErrorCode::Internal, notWaxApi(connection, 200, text));
+  }
 }
 
 std::unique_ptr<httplib::Client> connect(const std::string& url, time_t readTimeout) {
   auto client = std::make_unique<httplib::Client>(url);
   if (!client->is_valid()) {
-    throw Error(ErrorCode::BadRequest,
-                fmt::format("--server \"{}\": give a URL such as http://127.0.0.1:8080", url));
+    throw Error(
+        ErrorCode::BadRequest,
+        fmt::format("--server \"{}\": give a URL such as http://127.0.0.1:8080", redactUrl(url)));
   }
   client->set_connection_timeout(kConnectTimeoutSeconds, 0);
   client->set_read_timeout(readTimeout, 0);
@@ -134,28 +169,28 @@ std::string Client::request(const std::string& method, const std::string& path,
     throw Error(ErrorCode::Unavailable,
                 fmt::format("cannot reach the Wax API at {}: {}; is waxd running? "
                             "(`waxctl local status`)",
-                            connection_.url, httplib::to_string(error)));
+                            redactUrl(connection_.url), httplib::to_string(error)));
   }
   if (status >= 300) {
-    throwForStatus(status, collected);
+    throwForStatus(connection_, status, collected);
   }
   return collected;
 }
 
 nlohmann::json Client::get(const std::string& path) {
-  return parseJson(request("GET", path, std::nullopt, nullptr));
+  return parseJson(connection_, request("GET", path, std::nullopt, nullptr));
 }
 
 nlohmann::json Client::post(const std::string& path, const nlohmann::json& body) {
-  return parseJson(request("POST", path, body.dump(), nullptr));
+  return parseJson(connection_, request("POST", path, body.dump(), nullptr));
 }
 
 nlohmann::json Client::put(const std::string& path, const nlohmann::json& body) {
-  return parseJson(request("PUT", path, body.dump(), nullptr));
+  return parseJson(connection_, request("PUT", path, body.dump(), nullptr));
 }
 
 nlohmann::json Client::remove(const std::string& path) {
-  return parseJson(request("DELETE", path, std::nullopt, nullptr));
+  return parseJson(connection_, request("DELETE", path, std::nullopt, nullptr));
 }
 
 std::string Client::getText(const std::string& path) {

@@ -14,6 +14,8 @@ namespace wax::cli {
 struct Connection {
   std::string url;    // e.g. http://127.0.0.1:41237
   std::string token;  // bearer token; never printed
+  // What to do about a 401: where the token comes from, and how to give another.
+  std::string unauthorizedHint = "pass --token or set WAX_TOKEN";
 };
 
 class Client {

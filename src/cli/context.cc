@@ -27,6 +27,9 @@ Connection localConnection(const std::string& dataDir) {
   }
   std::ifstream tokenFile(tokenFilePath(dataDir));
   tokenFile >> connection.token;
+  connection.unauthorizedHint = "the local waxd's token is read from " + tokenFilePath(dataDir) +
+                                "; restart waxd (`waxctl local stop && waxctl local start`) if "
+                                "that file was changed";
   return connection;
 }
 

@@ -3,10 +3,12 @@
 
 #include <chrono>
 #include <iostream>
+#include <random>
 #include <thread>
 
 #include <fmt/format.h>
 
+#include "cli/arguments.h"
 #include "cli/commands.h"
 #include "cli/deploy.h"
 #include "cli/printers.h"
@@ -40,27 +42,58 @@ bool exists(Client& client, const std::string& ns, const std::string& name) {
   return tryGet(client, itemPath(ns, name)).has_value();
 }
 
-// Stores `object`: a replacement of `current` when given (keeping its resourceVersion, so a
-// concurrent change is a Conflict rather than lost), else a new object. A new object whose
-// name is taken after all is replaced. Returns whether an object was replaced.
+// Writers that lose a race for an object (the controller writing status, another deploy) get
+// a Conflict; they read the object again and retry, a few times, after a short random pause.
+constexpr int kStoreAttempts = 10;
+
+void pauseBeforeRetry(int attempt) {
+  static thread_local std::minstd_rand random{std::random_device{}()};
+  const int base = 20 * (attempt + 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(base + random() % (2 * base)));
+}
+
+// Stores `object`: a replacement of `current` when given (keeping its resourceVersion), else a
+// new object. A new object whose name is taken after all is replaced; a replacement that meets
+// a concurrent change is retried on the latest version. Returns whether an object was replaced.
 bool store(Client& client, const std::string& kind, nlohmann::json object,
-           const std::optional<nlohmann::json>& current) {
+           std::optional<nlohmann::json> current) {
   const std::string ns = object["metadata"]["namespace"];
   const std::string name = object["metadata"]["name"];
-  if (!current) {
+  for (int attempt = 0;; ++attempt) {
+    const bool lastAttempt = attempt + 1 == kStoreAttempts;
+    if (!current) {
+      try {
+        client.post(collectionPath(ns, kind), object);
+        return false;
+      } catch (const Error& error) {
+        if (error.code() != ErrorCode::AlreadyExists || lastAttempt) {
+          throw;
+        }
+      }
+      current = tryGet(client, itemPath(ns, name, kind));
+      if (!current) {
+        continue;  // deleted in between: create it again
+      }
+    }
+    object["metadata"]["resourceVersion"] = (*current)["metadata"]["resourceVersion"];
     try {
-      client.post(collectionPath(ns, kind), object);
-      return false;
+      client.put(itemPath(ns, name, kind), object);
+      return true;
     } catch (const Error& error) {
-      if (error.code() != ErrorCode::AlreadyExists) {
+      const bool raced = error.code() == ErrorCode::Conflict || error.code() == ErrorCode::NotFound;
+      if (!raced || lastAttempt) {
         throw;
       }
     }
+    pauseBeforeRetry(attempt);
+    current = tryGet(client, itemPath(ns, name, kind));
   }
-  const auto latest = current ? *current : client.get(itemPath(ns, name, kind));
-  object["metadata"]["resourceVersion"] = latest["metadata"]["resourceVersion"];
-  client.put(itemPath(ns, name, kind), object);
-  return true;
+}
+
+// Checked before any request, so that a typo is a usage error rather than a "not found".
+void checkTarget(const std::string& ns, const std::string& name) {
+  checkObjectName("NAME", name);
+  checkObjectName("-n/--namespace", ns);
 }
 
 bool confirm(const std::string& question) {
@@ -114,6 +147,9 @@ struct ListOptions {
 };
 
 int list(Context& context, const ListOptions& options) {
+  if (!options.allNamespaces) {
+    checkObjectName("-n/--namespace", options.ns);
+  }
   const auto body = context.client().get(options.allNamespaces ? "/api/v1/dataflows"
                                                                : collectionPath(options.ns));
   if (options.output != "table") {
@@ -136,6 +172,7 @@ int list(Context& context, const ListOptions& options) {
 
 int get(Context& context, const std::string& ns, const std::string& name,
         const std::string& output) {
+  checkTarget(ns, name);
   const auto object = context.client().get(itemPath(ns, name));
   if (output == "table") {
     printTable(std::cout, dataflowHeaders(false), {dataflowRow(object, false)});
@@ -154,6 +191,15 @@ struct LogsOptions {
 };
 
 int logs(Context& context, const std::string& name, const LogsOptions& options) {
+  checkTarget(options.ns, name);
+  if (options.process < 0) {
+    throw UsageError(fmt::format(
+        "--process {}: give the index of a process, 0 up to the dataflow's processes - 1",
+        options.process));
+  }
+  if (options.tail && *options.tail < 0) {
+    throw UsageError(fmt::format("--tail {}: give a number of lines, 0 or more", *options.tail));
+  }
   std::string path =
       itemPath(options.ns, name) + fmt::format("/log?process={}&follow={}&previous={}",
                                                options.process, options.follow, options.previous);
@@ -169,6 +215,7 @@ int logs(Context& context, const std::string& name, const LogsOptions& options) 
 
 // Sets spec.suspend, retrying when another writer got there first.
 int setSuspend(Context& context, const std::string& ns, const std::string& name, bool suspend) {
+  checkTarget(ns, name);
   Client& client = context.client();
   for (int attempt = 0;; ++attempt) {
     auto object = client.get(itemPath(ns, name));
@@ -187,6 +234,7 @@ int setSuspend(Context& context, const std::string& ns, const std::string& name,
 }
 
 int remove(Context& context, const std::string& ns, const std::string& name, bool yes, bool wait) {
+  checkTarget(ns, name);
   if (!yes &&
       !confirm(fmt::format("delete dataflow {}/{} with its logs and recovery state?", ns, name))) {
     throw UsageError(
@@ -317,6 +365,7 @@ void addDataflowCommands(CLI::App& app, Context& context) {
   waitCommand->add_option("--timeout", waitOptions->second, "e.g. 90s, 5m, 1h")
       ->capture_default_str();
   waitCommand->callback([&context, target, waitOptions] {
+    checkTarget(target->second, target->first);
     context.exitCode =
         waitFor(context, target->second, target->first, waitOptions->first, waitOptions->second);
   });

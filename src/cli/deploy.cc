@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <openssl/evp.h>
 
+#include "cli/context.h"
 #include "common/error.h"
 #include "core/codec.h"
 #include "core/validation.h"
@@ -18,10 +19,28 @@ namespace wax::cli {
 
 namespace {
 
-std::string readFile(const std::string& path, const std::string& what) {
+constexpr const char* kPathAdvice = "give a .py file or a tarball (.tar, .tar.gz, .tgz)";
+
+// `argument` names the flag that gave the file; a file that is not there, or a directory, is a
+// usage mistake, one that cannot be read is an error of the environment.
+void checkFileArgument(const std::string& path, const std::string& argument,
+                       const std::string& advice) {
+  std::error_code ignored;
+  if (fs::is_directory(path, ignored)) {
+    throw UsageError(fmt::format("{}: {} is a directory; {}", argument, path, advice));
+  }
+  if (!fs::exists(path, ignored)) {
+    throw UsageError(fmt::format("{}: {} does not exist; {}", argument, path, advice));
+  }
+}
+
+std::string readFile(const std::string& path, const std::string& argument,
+                     const std::string& advice) {
+  checkFileArgument(path, argument, advice);
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    throw Error(ErrorCode::BadRequest, fmt::format("cannot read {} \"{}\"", what, path));
+    throw Error(ErrorCode::BadRequest,
+                fmt::format("{}: cannot read {}; check its permissions", argument, path));
   }
   std::ostringstream content;
   content << in.rdbuf();
@@ -48,7 +67,8 @@ bool isTarball(const std::string& path) {
 }
 
 std::vector<std::string> readRequirements(const std::string& path) {
-  std::istringstream lines(readFile(path, "requirements file"));
+  std::istringstream lines(
+      readFile(path, "-r/--requirements-file-name", "give a pip requirements file"));
   std::vector<std::string> requirements;
   for (std::string line; std::getline(lines, line);) {
     line = line.substr(0, line.find('#'));
@@ -61,9 +81,40 @@ std::vector<std::string> readRequirements(const std::string& path) {
   return requirements;
 }
 
+// The rest of the code indexes the manifest; a list or a scalar where a mapping belongs would
+// fail there with a message about JSON rather than about the manifest.
+std::string yamlKind(const nlohmann::json& value) {
+  if (value.is_null()) {
+    return "empty";
+  }
+  if (value.is_array()) {
+    return "a list";
+  }
+  return value.is_object() ? "a mapping" : "a scalar (" + std::string(value.type_name()) + ")";
+}
+
+void checkManifestShape(const nlohmann::json& manifest, const std::string& path) {
+  if (!manifest.is_object()) {
+    throw Error(ErrorCode::Invalid,
+                fmt::format("-F/--manifest {}: the manifest is {}; give a mapping with "
+                            "apiVersion, kind, metadata and spec",
+                            path, yamlKind(manifest)));
+  }
+  for (const char* field : {"metadata", "spec"}) {
+    if (manifest.contains(field) && !manifest[field].is_object()) {
+      throw Error(ErrorCode::Invalid,
+                  fmt::format("-F/--manifest {}: {} is {}; it must be a mapping of fields", path,
+                              field, yamlKind(manifest[field])));
+    }
+  }
+}
+
 nlohmann::json baseManifest(const DeployFlags& flags) {
   if (!flags.manifest.empty()) {
-    return core::parseManifest(readFile(flags.manifest, "manifest"));
+    auto manifest = core::parseManifest(
+        readFile(flags.manifest, "-F/--manifest", "give a Dataflow manifest in YAML or JSON"));
+    checkManifestShape(manifest, flags.manifest);
+    return manifest;
   }
   return {{"apiVersion", core::kApiVersion},
           {"kind", core::kKind},
@@ -75,8 +126,8 @@ void applyEnv(nlohmann::json& spec, const std::vector<std::string>& pairs) {
   for (const auto& pair : pairs) {
     const auto equals = pair.find('=');
     if (equals == std::string::npos || equals == 0) {
-      throw Error(ErrorCode::BadRequest,
-                  fmt::format("-e \"{}\": give an environment variable as KEY=VALUE", pair));
+      throw UsageError(
+          fmt::format("-e/--env \"{}\": give an environment variable as KEY=VALUE", pair));
     }
     if (!spec.contains("env")) {
       spec["env"] = nlohmann::json::array();
@@ -111,6 +162,10 @@ void applyFlags(nlohmann::json& manifest, const DeployFlags& flags) {
     metadata["name"] = *flags.name;
   } else if (!metadata.contains("name") && !flags.path.empty()) {
     metadata["name"] = nameFromPath(flags.path);
+    if (metadata["name"].get<std::string>().empty()) {
+      throw UsageError(fmt::format("cannot make a dataflow name from {}; pass -N NAME",
+                                   fs::path(flags.path).filename().string()));
+    }
   }
   if (flags.ns) {
     metadata["namespace"] = *flags.ns;
@@ -137,7 +192,7 @@ nlohmann::json codeObject(const DeployFlags& flags, nlohmann::json& manifest) {
   auto& spec = manifest["spec"];
   const auto& metadata = manifest["metadata"];
   const std::string fileName = fs::path(flags.path).filename().string();
-  const std::string content = readFile(flags.path, "dataflow file");
+  const std::string content = readFile(flags.path, "PATH", kPathAdvice);
   const std::string codeName = spec.value("configMapName", metadata.value("name", ""));
   nlohmann::json code = {{"apiVersion", "v1"},
                          {"kind", "ConfigMap"},
@@ -148,9 +203,9 @@ nlohmann::json codeObject(const DeployFlags& flags, nlohmann::json& manifest) {
                            {"labels", {{"bytewax.io/dataflow", metadata.value("name", "")}}}}}};
   if (isTarball(flags.path)) {
     if (!spec.contains("pythonFileName")) {
-      throw Error(ErrorCode::BadRequest,
-                  "-f/--python-file-name: required with a tarball; name "
-                  "the dataflow file inside it");
+      throw UsageError(
+          "-f/--python-file-name: required with a tarball; name the dataflow file inside it, "
+          "e.g. -f src/flow.py");
     }
     spec["tarName"] = fileName;
     code["binaryData"] = {{fileName, base64(content)}};
@@ -180,7 +235,11 @@ std::string nameFromPath(const std::string& path) {
 
 DeployObjects buildDeployObjects(const DeployFlags& flags) {
   if (flags.path.empty() && flags.manifest.empty()) {
-    throw Error(ErrorCode::BadRequest, "give a dataflow file (.py or .tar) or -F manifest.yaml");
+    throw UsageError(
+        "PATH or -F/--manifest: give a dataflow file (.py or a tarball) or -F manifest.yaml");
+  }
+  if (!flags.path.empty()) {
+    checkFileArgument(flags.path, "PATH", kPathAdvice);
   }
   DeployObjects objects;
   objects.dataflow = baseManifest(flags);

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "cli/arguments.h"
 #include "cli/commands.h"
 #include "common/version.h"
 
@@ -15,7 +16,7 @@ void addVersionCommand(CLI::App& app, Context& context) {
       const auto server = context.client().get("/version");
       std::cout << fmt::format("server {} (commit {}) at {}\n", server.value("version", "unknown"),
                                server.value("gitCommit", "unknown"),
-                               context.client().connection().url);
+                               redactUrl(context.client().connection().url));
     } catch (const std::exception&) {
       std::cout << "server: not reachable\n";
     }

@@ -1,28 +1,17 @@
 // waxctl dataflow wait NAME --for=condition=X --timeout=T, in the manner of `kubectl wait`.
 #include <chrono>
 #include <iostream>
-#include <regex>
 #include <thread>
 
 #include <fmt/format.h>
 
+#include "cli/arguments.h"
 #include "cli/commands.h"
 #include "common/error.h"
 
 namespace wax::cli {
 
 namespace {
-
-std::chrono::seconds parseTimeout(const std::string& text) {
-  static const std::regex pattern(R"(^(\d+)(s|m|h)?$)");
-  std::smatch match;
-  if (!std::regex_match(text, match, pattern)) {
-    throw UsageError(fmt::format("--timeout \"{}\": give a duration such as 90s, 5m or 1h", text));
-  }
-  const int64_t value = std::stoll(match[1]);
-  const std::string unit = match[2];
-  return std::chrono::seconds(unit == "h" ? value * 3600 : unit == "m" ? value * 60 : value);
-}
 
 // True when the condition is True for the current generation: a status written before the
 // last change of the spec does not count.
@@ -62,7 +51,10 @@ int waitFor(Context& context, const std::string& ns, const std::string& name,
                     condition));
   }
   const std::string type = forDelete ? "" : condition.substr(prefix.size());
-  const auto deadline = std::chrono::steady_clock::now() + parseTimeout(timeout);
+  if (!forDelete) {
+    checkConditionType(type);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + parseTimeout("--timeout", timeout);
   const std::string path =
       fmt::format("/api/v1/namespaces/{}/dataflows/{}", urlEncode(ns), urlEncode(name));
   nlohmann::json last;

@@ -176,7 +176,7 @@ void Controller::reconcile(const std::string& key) {
   }
   core::Dataflow dataflow = decode(object);
   if (dataflow.metadata.deletionTimestamp) {
-    finalize(object, dataflow);
+    finalize(dataflow);
     return;
   }
 
@@ -199,7 +199,7 @@ void Controller::reconcile(const std::string& key) {
   writeStatus(dataflow, state, suspended);
 }
 
-void Controller::finalize(const nlohmann::json& object, const core::Dataflow& dataflow) {
+void Controller::finalize(const core::Dataflow& dataflow) {
   const auto& ns = dataflow.metadata.namespace_;
   const auto& name = dataflow.metadata.name;
   log()->info("cleaning up dataflow={}/{}", ns, name);

@@ -45,7 +45,7 @@ class Controller {
   void workerLoop();
   void enqueueReferrers(const nlohmann::json& configMap);
   void enqueueAll();
-  void finalize(const nlohmann::json& object, const core::Dataflow& dataflow);
+  void finalize(const core::Dataflow& dataflow);
   nlohmann::json addFinalizer(nlohmann::json object);
   void deleteOwnedCode(const core::Dataflow& dataflow);
   void writeStatus(const core::Dataflow& dataflow, const RunState& state, bool suspended);

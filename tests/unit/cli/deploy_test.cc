@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "cli/context.h"
 #include "common/error.h"
 
 namespace wax::cli {
@@ -69,7 +70,7 @@ TEST_F(DeployTest, FlagsMapOntoTheSpecLikeBytewaxWaxctl) {
 TEST_F(DeployTest, TarballNeedsThePythonFileNameAndIsBase64Encoded) {
   DeployFlags flags;
   flags.path = write("code.tar", std::string("\0\1binary", 8));
-  EXPECT_THROW(buildDeployObjects(flags), Error);
+  EXPECT_THROW(buildDeployObjects(flags), UsageError);
   flags.pythonFileName = "src/flow.py";
   const auto objects = buildDeployObjects(flags);
   EXPECT_EQ(objects.dataflow["spec"]["tarName"], "code.tar");
@@ -111,11 +112,66 @@ TEST_F(DeployTest, BadEnvPairIsRejected) {
   DeployFlags flags;
   flags.path = write("flow.py", "x");
   flags.env = {"NOEQUALS"};
-  EXPECT_THROW(buildDeployObjects(flags), Error);
+  EXPECT_THROW(buildDeployObjects(flags), UsageError);
 }
 
-TEST_F(DeployTest, NothingToDeployIsAnError) {
-  EXPECT_THROW(buildDeployObjects({}), Error);
+TEST_F(DeployTest, NothingToDeployIsAUsageError) {
+  EXPECT_THROW(buildDeployObjects({}), UsageError);
+}
+
+std::string usageMessage(const DeployFlags& flags) {
+  try {
+    buildDeployObjects(flags);
+  } catch (const UsageError& error) {
+    return error.what();
+  }
+  return "(no usage error)";
+}
+
+std::string errorMessage(const DeployFlags& flags) {
+  try {
+    buildDeployObjects(flags);
+  } catch (const Error& error) {
+    return error.what();
+  }
+  return "(no error)";
+}
+
+TEST_F(DeployTest, PathThatIsADirectoryOrMissingIsAUsageError) {
+  DeployFlags flags;
+  flags.path = dir_.string();
+  EXPECT_EQ(usageMessage(flags), "PATH: " + dir_.string() +
+                                     " is a directory; give a .py file or a tarball (.tar, "
+                                     ".tar.gz, .tgz)");
+  flags.path = (dir_ / "missing.py").string();
+  EXPECT_NE(usageMessage(flags).find("missing.py does not exist"), std::string::npos);
+  flags.path.clear();
+  flags.manifest = (dir_ / "missing.yaml").string();
+  EXPECT_NE(usageMessage(flags).find("-F/--manifest"), std::string::npos);
+}
+
+TEST_F(DeployTest, FileNameWithoutUsableCharactersAsksForAName) {
+  DeployFlags flags;
+  for (const std::string file : {"_.py", "\xc3\x84\xc3\x96.py"}) {
+    flags.path = write(file, "x");
+    EXPECT_EQ(usageMessage(flags), "cannot make a dataflow name from " + file + "; pass -N NAME");
+  }
+  flags.name = "named";
+  EXPECT_EQ(buildDeployObjects(flags).dataflow["metadata"]["name"], "named");
+}
+
+TEST_F(DeployTest, ManifestThatIsNotAMappingNamesTheField) {
+  DeployFlags flags;
+  flags.manifest = write("list.yaml", "- a\n- b\n");
+  EXPECT_NE(errorMessage(flags).find("the manifest is a list; give a mapping"), std::string::npos)
+      << errorMessage(flags);
+  flags.manifest = write("scalar.yaml", "hello\n");
+  EXPECT_NE(errorMessage(flags).find("the manifest is a scalar"), std::string::npos);
+  flags.manifest = write("metadata.yaml", "metadata: [1]\nspec: {}\n");
+  EXPECT_NE(errorMessage(flags).find("metadata is a list; it must be a mapping"),
+            std::string::npos);
+  flags.manifest = write("spec.yaml", "metadata: {name: x}\nspec: 3\n");
+  EXPECT_NE(errorMessage(flags).find("spec is a scalar"), std::string::npos);
 }
 
 TEST(NameFromPathTest, MakesValidNames) {

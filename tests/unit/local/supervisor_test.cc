@@ -9,6 +9,7 @@
 #include <ctime>
 #include <filesystem>
 #include <regex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -104,9 +105,6 @@ TEST(SupervisorTest, FailureRestartsWholeGroupWithGrowingBackoff) {
   supervisor.ensure(group("ns/flaky", "1",
                           {shellProcess("exit 3", dir.file("0.log")),
                            shellProcess("exec sleep 1000", dir.file("1.log"))}));
-  ASSERT_TRUE(waitFor([&] { return pidOf(supervisor, "ns/flaky", 1) != 0; }));
-  const pid_t firstHealthyPid = pidOf(supervisor, "ns/flaky", 1);
-
   ASSERT_TRUE(waitFor([&] { return startTimesMs(readFile(dir.file("0.log"))).size() >= 4; }));
 
   const auto status = supervisor.status("ns/flaky").value();
@@ -123,10 +121,15 @@ TEST(SupervisorTest, FailureRestartsWholeGroupWithGrowingBackoff) {
   const std::string healthyLog = readFile(dir.file("1.log"));
   EXPECT_GE(countOccurrences(healthyLog, "started"), 4u);
   EXPECT_NE(healthyLog.find("killed by signal 2"), std::string::npos) << healthyLog;
-  ASSERT_TRUE(waitFor([&] {
-    const pid_t pid = pidOf(supervisor, "ns/flaky", 1);
-    return pid != 0 && pid != firstHealthyPid;
-  }));
+  // Each restart gave it a new process. (Its pid is read from the log: it lives for a moment
+  // only, between its peer's failure and the stop, too short to catch by polling.)
+  std::set<std::string> healthyPids;
+  const std::regex started(R"(process 1 started \(pid (\d+)\))");
+  for (auto it = std::sregex_iterator(healthyLog.begin(), healthyLog.end(), started);
+       it != std::sregex_iterator(); ++it) {
+    healthyPids.insert((*it)[1]);
+  }
+  EXPECT_GE(healthyPids.size(), 4u);
 }
 
 TEST(SupervisorTest, BackoffStaysAtBaseAfterAHealthyRun) {
