@@ -25,13 +25,12 @@ rm -f "$output"
   -e "WAX_EXAMPLE_OUTPUT=$output" --yes
 
 step "Following it until it completes (the first run installs its dependencies)"
-"$waxctl" dataflow wait "$name" --for=condition=Ready --timeout=15m || true
 "$waxctl" dataflow list
 "$waxctl" dataflow wait "$name" --for=condition=Completed --timeout=30m
 "$waxctl" dataflow list
 echo
-echo "Last lines of process 0's log:"
-"$waxctl" dataflow logs "$name" --process 0 --tail 5
+echo "The end of process 0's log ([wax] lines are the supervisor's):"
+"$waxctl" dataflow logs "$name" --process 0 --tail 8
 
 step "Checking the results against an independent computation (pandas)"
 "$python" "$example/verify.py" "$output"

@@ -46,7 +46,7 @@ http::Filter bearerTokenFilter(std::string token) {
     }
     auto response = http::errorResponse(
         401, "Unauthorized",
-        "missing or wrong bearer token; waxctl reads it from the waxd data directory");
+        "missing or wrong bearer token: send the API token as `Authorization: Bearer TOKEN`");
     response.headers["WWW-Authenticate"] = "Bearer realm=\"wax\"";
     return response;
   };
