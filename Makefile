@@ -6,8 +6,8 @@ PYTHON_ENV := $(HOME)/.cache/wax/python/bytewax-0.21.1
 PYTHON := $(PYTHON_ENV)/bin/python
 CXX_SOURCES = $(shell git ls-files '*.cc' '*.h' 2>/dev/null)
 
-.PHONY: all setup build build-asan format format-check unit unit-asan e2e test quickstart \
-        bench clean
+.PHONY: all setup build build-asan format format-check unit unit-asan e2e cluster-tests test \
+        quickstart bench cluster cluster-down clean
 
 all: build
 
@@ -43,7 +43,21 @@ unit-asan: build-asan
 e2e: build
 	$(PYTHON) -m pytest -v tests/e2e
 
-test: setup format-check build unit build-asan unit-asan e2e
+# Tests against a real control plane (etcd, kube-apiserver, kube-controller-manager), built once
+# from source and cached under ~/.cache/wax/testbed.
+cluster-tests: build
+	@bash scripts/testbed/build-kube.sh >/dev/null
+	$(PYTHON) -m pytest -v tests/cluster
+
+test: setup format-check build unit build-asan unit-asan e2e cluster-tests
+
+# A local Kubernetes control plane without Docker, for trying cluster mode by hand.
+CLUSTER_DIR ?= $(HOME)/.cache/wax/cluster
+cluster: build
+	@bash scripts/testbed/cluster-up.sh "$(CLUSTER_DIR)"
+
+cluster-down:
+	@bash scripts/testbed/cluster.sh down "$(CLUSTER_DIR)"
 
 quickstart: build
 	@bash scripts/quickstart.sh

@@ -55,6 +55,25 @@ install_python_env() {
   echo "$wanted" > "$python_env/.wax-requirements"
 }
 
+# The test bed builds Kubernetes and etcd from their Go modules (scripts/testbed/build-kube.sh),
+# which needs a Go toolchain newer than Debian's. The build machines have one in /usr/local/go.
+check_go() {
+  export PATH=$PATH:/usr/local/go/bin
+  local version
+  if ! version=$(go env GOVERSION 2>/dev/null); then
+    echo "setup: Go 1.24 or newer is needed to build the Kubernetes test bed; install it from" \
+         "https://go.dev/dl into /usr/local/go" >&2
+    exit 1
+  fi
+  local minor=${version#go1.}
+  minor=${minor%%.*}
+  if [ "$minor" -lt 24 ]; then
+    echo "setup: $version is too old to build Kubernetes 1.34; install Go 1.24 or newer" >&2
+    exit 1
+  fi
+}
+
 install_apt_packages
 install_python_env
+check_go
 echo "setup: ok (python environment: $python_env)"

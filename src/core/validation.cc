@@ -252,6 +252,23 @@ void validateTypeMeta(const Dataflow& dataflow, Errors& errors) {
   }
 }
 
+// In a cluster, process i of dataflow NAME is the pod NAME-i, labelled NAME-<10-character
+// revision hash>; a scheduled run's pods are NAME-<8-digit minute>-i. Labels and host names
+// hold at most 63 characters, so the dataflow's own name must be shorter.
+constexpr size_t kMaxName = 52;
+constexpr size_t kMaxScheduledName = 50;
+
+void checkNameLength(const Dataflow& dataflow, Errors& errors) {
+  const size_t limit = dataflow.spec.schedule ? kMaxScheduledName : kMaxName;
+  // A name that is not a label at all has its own error already.
+  if (isDns1123Label(dataflow.metadata.name) && dataflow.metadata.name.size() > limit) {
+    add(errors, "metadata.name",
+        "must be at most " + std::to_string(limit) + " characters" +
+            (dataflow.spec.schedule ? " for a scheduled dataflow" : "") +
+            ", because the names of its pods derive from it; choose a shorter name");
+  }
+}
+
 void validateMetadata(const ObjectMeta& metadata, Errors& errors) {
   checkLabelName(errors, "metadata.name", metadata.name, "name");
   // An empty namespace is left for the caller to fill in from the request or the context.
@@ -343,6 +360,10 @@ void validatePythonFileName(const std::optional<std::string>& name, Errors& erro
             "working directory");
   } else if (name->back() == '/') {
     add(errors, field, quote(*name) + " names a directory: name the Python file");
+  } else if (name->find_first_of(" \t*?[") != std::string::npos) {
+    // The Bytewax image's entrypoint passes the path to Python unquoted, so the shell would
+    // split it at spaces and expand wildcards.
+    add(errors, field, quote(*name) + " must not contain spaces or the characters * ? [");
   }
 }
 
@@ -594,6 +615,7 @@ std::vector<FieldError> validate(const Dataflow& dataflow) {
   Errors errors;
   validateTypeMeta(dataflow, errors);
   validateMetadata(dataflow.metadata, errors);
+  checkNameLength(dataflow, errors);
   validateSpec(dataflow.spec, errors);
   return errors;
 }

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "operator/events.h"
+
 namespace wax::operator_ {
 
 std::string_view toString(RunPhase phase) {
@@ -116,7 +118,9 @@ const char* boolStatus(bool value) {
 core::DataflowStatus computeStatus(const core::Dataflow& dataflow, const RunState& state,
                                    bool suspended, const std::string& now) {
   const core::DataflowStatus* before = dataflow.status ? &*dataflow.status : nullptr;
-  const Verdict verdict = judge(dataflow, state, suspended);
+  Verdict verdict = judge(dataflow, state, suspended);
+  // Runtime messages may quote what a process printed; the spec's secrets must not reach status.
+  verdict.message = sanitizeEventMessage(dataflow, verdict.message);
   const int64_t generation = dataflow.metadata.generation.value_or(0);
 
   core::DataflowStatus status;

@@ -88,11 +88,22 @@ TEST(ValidateTest, NameMustBeADns1123LabelAndTheMessageSuggestsOne) {
   }
   EXPECT_TRUE(hasOnlyError(validateWith([](Dataflow& d) { d.metadata.name = ""; }), "metadata.name",
                            "required"));
-  EXPECT_TRUE(isValid(validateWith([](Dataflow& d) { d.metadata.name = std::string(63, 'a'); })));
   EXPECT_TRUE(
       hasOnlyError(validateWith([](Dataflow& d) { d.metadata.name = std::string(64, 'a'); }),
                    "metadata.name", "at most 63"));
   EXPECT_TRUE(isValid(validateWith([](Dataflow& d) { d.metadata.name = "0-a"; })));
+}
+
+TEST(ValidateTest, NameLeavesRoomForPodNamesAndRevisionLabels) {
+  EXPECT_TRUE(isValid(validateWith([](Dataflow& d) { d.metadata.name = std::string(52, 'a'); })));
+  EXPECT_TRUE(
+      hasOnlyError(validateWith([](Dataflow& d) { d.metadata.name = std::string(53, 'a'); }),
+                   "metadata.name", "at most 52 characters"));
+  EXPECT_TRUE(hasOnlyError(validateWith([](Dataflow& d) {
+                             d.metadata.name = std::string(51, 'a');
+                             d.spec.schedule = "@daily";
+                           }),
+                           "metadata.name", "at most 50 characters for a scheduled dataflow"));
 }
 
 TEST(ValidateTest, NamespaceMayBeLeftEmptyButOtherwiseIsALabel) {
@@ -167,7 +178,8 @@ TEST(ValidateTest, PythonFileNameIsARelativePathInsideTheWorkingDirectory) {
         Bad{"../flow.py", "must not contain \"..\""},
         Bad{"a/../../b.py", "must not contain \"..\""}, Bad{"a/..", "must not contain \"..\""},
         Bad{"flows/", "directory"}, Bad{std::string("flow\0.py", 8), "control characters"},
-        Bad{"flow.py\nrm -rf /", "control characters"}}) {
+        Bad{"flow.py\nrm -rf /", "control characters"}, Bad{"my flow.py", "spaces"},
+        Bad{"flows/*.py", "* ? ["}, Bad{"flow[1].py", "* ? ["}}) {
     EXPECT_TRUE(hasOnlyError(validateWith([&](Dataflow& d) { d.spec.pythonFileName = bad.name; }),
                              "spec.pythonFileName", bad.text));
   }
