@@ -21,8 +21,12 @@ int main(int argc, char** argv) {
   wax::cli::Context context;
   context.flags.dataDir = wax::defaultDataDir();
   app.add_option("--server", context.flags.server,
-                 "WaxAPI URL (default: the local waxd of --data-dir)")
+                 "WaxAPI URL; without it, see `waxctl target` for what is used")
       ->envname("WAX_SERVER");
+  app.add_option("--kubeconfig", context.flags.kubeconfig,
+                 "Talk to the cluster of this kubeconfig file");
+  app.add_option("--context", context.flags.kubeContext,
+                 "Talk to the cluster of this kubeconfig context");
   app.add_option("--token", context.flags.token, "Bearer token for --server")->envname("WAX_TOKEN");
   app.add_option("--data-dir", context.flags.dataDir, "Local mode data directory")
       ->envname("WAX_DATA_DIR")
@@ -30,6 +34,7 @@ int main(int argc, char** argv) {
   wax::cli::addLocalCommands(app, context);
   wax::cli::addDataflowCommands(app, context);
   wax::cli::addVersionCommand(app, context);
+  wax::cli::addTargetCommand(app, context);
   // The global flags are accepted after any subcommand too: an option a subcommand does not
   // know falls through to its parent, up to the top.
   std::function<void(CLI::App*)> fallThrough = [&fallThrough](CLI::App* command) {

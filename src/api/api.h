@@ -16,10 +16,10 @@ struct ApiContext {
   operator_::Runtime& runtime;
 };
 
-void registerPlatformRoutes(http::Server& server, ApiContext& context);
-void registerResourceRoutes(http::Server& server, ApiContext& context);
+void registerPlatformRoutes(http::Routes& server, ApiContext& context);
+void registerResourceRoutes(http::Routes& server, ApiContext& context);
 // /healthz, /readyz and /version; they need no token.
-void registerHealthRoutes(http::Server& server);
+void registerHealthRoutes(http::Routes& server);
 
 // Requires `Authorization: Bearer <token>` on every path but the health ones. The comparison
 // takes the same time whatever the token, and the token never reaches a log.

@@ -15,7 +15,7 @@ bool isPublicPath(const std::string& path) {
 
 }  // namespace
 
-void registerHealthRoutes(http::Server& server) {
+void registerHealthRoutes(http::Routes& server) {
   auto okText = [](const http::Request&) {
     http::Response response;
     response.contentType = "text/plain";

@@ -187,7 +187,7 @@ operator_::LogOptions logOptions(const http::Request& request, const std::string
   return options;
 }
 
-void registerDataflowRoutes(http::Server& server, ApiContext& context) {
+void registerDataflowRoutes(http::Routes& server, ApiContext& context) {
   server.route("GET", "/dataflows", [&context](const http::Request& request) {
     nlohmann::json items = nlohmann::json::array();
     for (const auto& item : context.store.list(kDataflows, namespaceParam(request)).items) {
@@ -213,7 +213,7 @@ void registerDataflowRoutes(http::Server& server, ApiContext& context) {
   });
 }
 
-void registerActionRoutes(http::Server& server, ApiContext& context) {
+void registerActionRoutes(http::Routes& server, ApiContext& context) {
   server.route("PUT", "/dataflows/{name}/suspend", [&context](const http::Request& request) {
     const auto body = objectBody(request.body);
     if (!body.contains("suspend") || !body["suspend"].is_boolean()) {
@@ -267,7 +267,7 @@ void registerActionRoutes(http::Server& server, ApiContext& context) {
 
 }  // namespace
 
-void registerPlatformRoutes(http::Server& server, ApiContext& context) {
+void registerPlatformRoutes(http::Routes& server, ApiContext& context) {
   registerDataflowRoutes(server, context);
   registerActionRoutes(server, context);
 }

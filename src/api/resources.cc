@@ -110,7 +110,7 @@ void refuseIfTerminating(ApiContext& context, const std::string& kind, const std
   }
 }
 
-void registerKind(http::Server& server, ApiContext& context, const std::string& kind) {
+void registerKind(http::Routes& server, ApiContext& context, const std::string& kind) {
   const std::string collection = "/api/v1/namespaces/{namespace}/" + kind;
   const std::string item = collection + "/{name}";
   server.route("GET", "/api/v1/" + kind, [&context, kind](const http::Request& request) {
@@ -211,7 +211,7 @@ http::Response logResponse(ApiContext& context, const std::string& ns, const std
   return response;
 }
 
-void registerResourceRoutes(http::Server& server, ApiContext& context) {
+void registerResourceRoutes(http::Routes& server, ApiContext& context) {
   registerKind(server, context, kDataflows);
   registerKind(server, context, kConfigMaps);
   const std::string item = "/api/v1/namespaces/{namespace}/dataflows/{name}";

@@ -8,10 +8,8 @@
 #include "cli/arguments.h"
 #include "common/error.h"
 
-// The client is cpp-httplib rather than libcurl: waxctl is started for every command, and
-// loading libcurl's tree of TLS, LDAP and Kerberos libraries (all bound at load time on
-// Debian) cost more than half of waxctl's start-up, which is in the path from `deploy` to a
-// running dataflow.
+// A WaxAPI is reached with cpp-httplib, which waxd's server uses too; a cluster is reached in
+// process (see cluster_api.h), through the Kubernetes client and its libcurl.
 namespace wax::cli {
 
 namespace {
@@ -130,9 +128,86 @@ std::string urlEncode(std::string_view text) {
   return encoded;
 }
 
+namespace {
+
+// "a%20b" -> "a b", for the query of an in-process request.
+std::string urlDecode(std::string_view text) {
+  std::string decoded;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size() &&
+        std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
+      decoded += static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16));
+      i += 2;
+    } else {
+      decoded += text[i] == '+' ? ' ' : text[i];
+    }
+  }
+  return decoded;
+}
+
+http::Request inProcessRequest(const std::string& method, const std::string& target,
+                               const std::optional<std::string>& body) {
+  http::Request request;
+  request.method = method;
+  const auto question = target.find('?');
+  request.path = target.substr(0, question);
+  if (question != std::string::npos) {
+    std::string_view query(target);
+    query.remove_prefix(question + 1);
+    while (!query.empty()) {
+      const auto amp = query.find('&');
+      const std::string_view pair = query.substr(0, amp);
+      const auto equals = pair.find('=');
+      request.query.emplace(
+          urlDecode(pair.substr(0, equals)),
+          equals == std::string_view::npos ? "" : urlDecode(pair.substr(equals + 1)));
+      query.remove_prefix(amp == std::string_view::npos ? query.size() : amp + 1);
+    }
+  }
+  request.headers["accept"] = "application/json";
+  if (body) {
+    request.headers["content-type"] = "application/json";
+    request.body = *body;
+  }
+  request.remoteAddress = "in-process";
+  return request;
+}
+
+}  // namespace
+
+std::string Client::requestInProcess(const std::string& method, const std::string& path,
+                                     const std::optional<std::string>& body,
+                                     const std::function<bool(std::string_view)>* sink) {
+  http::Request request = inProcessRequest(method, path, body);
+  http::Response response = connection_.inProcess->handle(request);
+  if (response.status >= 300) {
+    throwForStatus(connection_, response.status, response.body);
+  }
+  if (response.stream) {
+    std::string collected;
+    response.stream([&](std::string_view chunk) {
+      if (sink != nullptr) {
+        return chunk.empty() || (*sink)(chunk);
+      }
+      collected.append(chunk);
+      return true;
+    });
+    return collected;
+  }
+  if (sink != nullptr) {
+    (*sink)(response.body);
+    return "";
+  }
+  return response.body;
+}
+
 std::string Client::request(const std::string& method, const std::string& path,
                             const std::optional<std::string>& body,
                             const std::function<bool(std::string_view)>* sink) {
+  if (connection_.inProcess) {
+    return requestInProcess(method, path, body, sink);
+  }
   auto client = connect(connection_.url, sink ? kStreamReadTimeoutSeconds : kReadTimeoutSeconds);
   httplib::Request request;
   request.method = method;
@@ -202,6 +277,10 @@ void Client::stream(const std::string& path, const std::function<bool(std::strin
 }
 
 int Client::probe(const std::string& path) {
+  if (connection_.inProcess) {
+    http::Request request = inProcessRequest("GET", path, std::nullopt);
+    return connection_.inProcess->handle(request).status;
+  }
   auto client = connect(connection_.url, 2);
   client->set_connection_timeout(2, 0);
   const auto result = client->Get(path);

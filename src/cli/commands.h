@@ -10,5 +10,6 @@ namespace wax::cli {
 void addLocalCommands(CLI::App& app, Context& context);
 void addDataflowCommands(CLI::App& app, Context& context);
 void addVersionCommand(CLI::App& app, Context& context);
+void addTargetCommand(CLI::App& app, Context& context);
 
 }  // namespace wax::cli

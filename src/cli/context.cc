@@ -1,9 +1,11 @@
 #include "cli/context.h"
 
+#include <filesystem>
 #include <fstream>
 
 #include <nlohmann/json.hpp>
 
+#include "cli/cluster_api.h"
 #include "common/error.h"
 #include "common/paths.h"
 
@@ -33,20 +35,99 @@ Connection localConnection(const std::string& dataDir) {
   return connection;
 }
 
+bool localWaxdRunning(const std::string& dataDir) {
+  return std::filesystem::exists(stateFilePath(dataDir));
+}
+
+std::string homeKubeconfig() {
+  const char* home = std::getenv("HOME");
+  return home == nullptr ? "" : std::string(home) + "/.kube/config";
+}
+
 }  // namespace
 
-Client& Context::client() {
-  if (!client_) {
-    Connection connection = flags.server.empty() ? localConnection(flags.dataDir)
-                                                 : Connection{flags.server, flags.token};
-    if (!flags.token.empty()) {
-      connection.token = flags.token;
-    }
-    while (!connection.url.empty() && connection.url.back() == '/') {
-      connection.url.pop_back();
-    }
-    client_ = std::make_unique<Client>(connection);
+std::string_view toString(Target::Kind kind) {
+  switch (kind) {
+    case Target::Kind::WaxApi:
+      return "waxapi";
+    case Target::Kind::Cluster:
+      return "cluster";
+    case Target::Kind::Local:
+      return "local";
   }
+  return "local";
+}
+
+Target chooseTarget(const GlobalFlags& flags) {
+  using Kind = Target::Kind;
+  if (!flags.server.empty()) {
+    return {Kind::WaxApi, "--server or WAX_SERVER names a WaxAPI"};
+  }
+  if (!flags.kubeconfig.empty() || !flags.kubeContext.empty()) {
+    return {Kind::Cluster, "--kubeconfig or --context names a cluster"};
+  }
+  if (const char* kubeconfig = std::getenv("KUBECONFIG"); kubeconfig && *kubeconfig) {
+    return {Kind::Cluster, "KUBECONFIG names a cluster"};
+  }
+  if (localWaxdRunning(flags.dataDir)) {
+    return {Kind::Local, "a local waxd runs for data directory " + flags.dataDir};
+  }
+  if (const std::string home = homeKubeconfig(); !home.empty() && std::filesystem::exists(home)) {
+    return {Kind::Cluster, home + " names a cluster and no local waxd runs"};
+  }
+  return {Kind::Local, "nothing else is configured; local mode is the default"};
+}
+
+const Target& Context::target() {
+  if (!target_) {
+    target_ = chooseTarget(flags);
+  }
+  return *target_;
+}
+
+const kube::Config& Context::kubeConfig() {
+  if (!kubeConfig_) {
+    kubeConfig_ = kube::loadConfig({flags.kubeconfig, flags.kubeContext, ""});
+  }
+  return *kubeConfig_;
+}
+
+std::string Context::defaultNamespace() {
+  return target().kind == Target::Kind::Cluster ? kubeConfig().ns : "default";
+}
+
+std::string Context::namespaceOr(const std::optional<std::string>& ns) {
+  return ns ? *ns : defaultNamespace();
+}
+
+Client& Context::client() {
+  if (client_) {
+    return *client_;
+  }
+  Connection connection;
+  switch (target().kind) {
+    case Target::Kind::WaxApi:
+      connection = Connection{flags.server, flags.token};
+      break;
+    case Target::Kind::Local:
+      connection = localConnection(flags.dataDir);
+      break;
+    case Target::Kind::Cluster: {
+      const auto& config = kubeConfig();
+      connection.url = config.server;
+      connection.unauthorizedHint = "the cluster refused the credentials of kubeconfig " +
+                                    config.source + "; check its user or log in again";
+      connection.inProcess = clusterApi(config);
+      break;
+    }
+  }
+  if (!flags.token.empty() && !connection.inProcess) {
+    connection.token = flags.token;
+  }
+  while (!connection.url.empty() && connection.url.back() == '/') {
+    connection.url.pop_back();
+  }
+  client_ = std::make_unique<Client>(connection);
   return *client_;
 }
 

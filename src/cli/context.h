@@ -1,29 +1,55 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "cli/client.h"
+#include "kube/kubeconfig.h"
 
 // What every waxctl command shares: the global flags and the connection they lead to.
 namespace wax::cli {
 
 struct GlobalFlags {
-  std::string server;  // --server / WAX_SERVER: a WaxAPI URL; empty means the local waxd
+  std::string server;  // --server / WAX_SERVER: a WaxAPI URL
   std::string token;   // --token / WAX_TOKEN
   std::string dataDir;
+  std::string kubeconfig;   // --kubeconfig: a cluster, through this file
+  std::string kubeContext;  // --context: a cluster, through this kubeconfig context
 };
+
+// What waxctl talks to, chosen in this order: --server/WAX_SERVER (a WaxAPI), then
+// --kubeconfig/--context/KUBECONFIG (a cluster), then a running local waxd, then the cluster
+// of ~/.kube/config, and else the local waxd (which then says how to start it).
+struct Target {
+  enum class Kind { WaxApi, Cluster, Local };
+  Kind kind = Kind::Local;
+  std::string why;  // which rule chose it, for `waxctl target`
+};
+
+Target chooseTarget(const GlobalFlags& flags);
+std::string_view toString(Target::Kind kind);
 
 class Context {
  public:
   GlobalFlags flags;
   int exitCode = 0;  // set by the command that ran
 
-  // The client for the configured server; for the local waxd, reads its URL and token from
-  // the data directory and says how to start it when it is not running.
+  // The client for the chosen target; for the local waxd, reads its URL and token from the
+  // data directory and says how to start it when it is not running.
   Client& client();
+  const Target& target();
+  // The namespace of commands given no -n: the kubeconfig context's for a cluster, else
+  // "default".
+  std::string defaultNamespace();
+  // `ns`, or the default namespace when it was not given.
+  std::string namespaceOr(const std::optional<std::string>& ns);
 
  private:
+  const kube::Config& kubeConfig();
+
+  std::optional<Target> target_;
+  std::optional<kube::Config> kubeConfig_;
   std::unique_ptr<Client> client_;
 };
 

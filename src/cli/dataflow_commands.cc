@@ -113,7 +113,8 @@ struct DeployOptions {
   std::string output = "yaml";
 };
 
-int deploy(Context& context, const DeployOptions& options) {
+int deploy(Context& context, DeployOptions options) {
+  options.flags.defaultNamespace = context.defaultNamespace();
   const DeployObjects objects = buildDeployObjects(options.flags);
   if (options.dryRun) {
     if (objects.code) {
@@ -141,17 +142,18 @@ int deploy(Context& context, const DeployOptions& options) {
 }
 
 struct ListOptions {
-  std::string ns = "default";
+  std::optional<std::string> ns;  // none: the target's default
   bool allNamespaces = false;
   std::string output = "table";
 };
 
 int list(Context& context, const ListOptions& options) {
+  const std::string ns = options.allNamespaces ? "" : context.namespaceOr(options.ns);
   if (!options.allNamespaces) {
-    checkObjectName("-n/--namespace", options.ns);
+    checkObjectName("-n/--namespace", ns);
   }
-  const auto body = context.client().get(options.allNamespaces ? "/api/v1/dataflows"
-                                                               : collectionPath(options.ns));
+  const auto body =
+      context.client().get(options.allNamespaces ? "/api/v1/dataflows" : collectionPath(ns));
   if (options.output != "table") {
     printObject(std::cout, body, options.output);
     return kExitOk;
@@ -161,9 +163,8 @@ int list(Context& context, const ListOptions& options) {
     rows.push_back(dataflowRow(item, options.allNamespaces));
   }
   if (rows.empty()) {
-    std::cout << (options.allNamespaces
-                      ? std::string("No dataflows found.\n")
-                      : fmt::format("No dataflows found in namespace {}.\n", options.ns));
+    std::cout << (options.allNamespaces ? std::string("No dataflows found.\n")
+                                        : fmt::format("No dataflows found in namespace {}.\n", ns));
     return kExitOk;
   }
   printTable(std::cout, dataflowHeaders(options.allNamespaces), rows);
@@ -183,7 +184,7 @@ int get(Context& context, const std::string& ns, const std::string& name,
 }
 
 struct LogsOptions {
-  std::string ns = "default";
+  std::optional<std::string> ns;  // none: the target's default
   int64_t process = 0;
   bool follow = false;
   std::optional<int64_t> tail;
@@ -191,7 +192,8 @@ struct LogsOptions {
 };
 
 int logs(Context& context, const std::string& name, const LogsOptions& options) {
-  checkTarget(options.ns, name);
+  const std::string ns = context.namespaceOr(options.ns);
+  checkTarget(ns, name);
   if (options.process < 0) {
     throw UsageError(fmt::format(
         "--process {}: give the index of a process, 0 up to the dataflow's processes - 1",
@@ -201,8 +203,8 @@ int logs(Context& context, const std::string& name, const LogsOptions& options) 
     throw UsageError(fmt::format("--tail {}: give a number of lines, 0 or more", *options.tail));
   }
   std::string path =
-      itemPath(options.ns, name) + fmt::format("/log?process={}&follow={}&previous={}",
-                                               options.process, options.follow, options.previous);
+      itemPath(ns, name) + fmt::format("/log?process={}&follow={}&previous={}", options.process,
+                                       options.follow, options.previous);
   if (options.tail) {
     path += fmt::format("&tailLines={}", *options.tail);
   }
@@ -273,7 +275,9 @@ void addDataflowCommands(CLI::App& app, Context& context) {
   deployCommand->add_option("path", flags.path, "The dataflow's .py file or a .tar of its code");
   deployCommand->add_option("-F,--manifest", flags.manifest, "A Dataflow manifest (YAML/JSON)");
   deployCommand->add_option("-N,--name", flags.name, "Dataflow name (default: from the file)");
-  deployCommand->add_option("-n,--namespace", flags.ns, "Namespace (default: default)");
+  deployCommand->add_option("-n,--namespace", flags.ns,
+                            "Namespace (default: the manifest's, the cluster context's, or "
+                            "default)");
   deployCommand->add_option("-p,--processes", flags.processes, "Number of processes");
   deployCommand->add_option("-w,--workers", flags.workers, "Workers per process");
   deployCommand->add_option("-f,--python-file-name", flags.pythonFileName,
@@ -297,17 +301,20 @@ void addDataflowCommands(CLI::App& app, Context& context) {
   auto listOptions = std::make_shared<ListOptions>();
   auto* listCommand = dataflow->add_subcommand("list", "List dataflows");
   listCommand->alias("ls");
-  listCommand->add_option("-n,--namespace", listOptions->ns, "Namespace")->capture_default_str();
+  listCommand->add_option("-n,--namespace", listOptions->ns,
+                          "Namespace (default: the cluster context's, else default)");
   listCommand->add_flag("-A,--all-namespaces", listOptions->allNamespaces, "Every namespace");
   listCommand->add_option("-o,--output", listOptions->output, "table, json or yaml")
       ->check(CLI::IsMember({"table", "json", "yaml"}));
   listCommand->callback(
       [&context, listOptions] { context.exitCode = list(context, *listOptions); });
 
-  auto target = std::make_shared<std::pair<std::string, std::string>>("", "default");
+  // The dataflow's name, and the namespace if -n was given.
+  auto target = std::make_shared<std::pair<std::string, std::optional<std::string>>>();
   auto addTarget = [target](CLI::App* command) {
     command->add_option("name", target->first, "Dataflow name")->required();
-    command->add_option("-n,--namespace", target->second, "Namespace")->capture_default_str();
+    command->add_option("-n,--namespace", target->second,
+                        "Namespace (default: the cluster context's, else default)");
   };
 
   auto getOutput = std::make_shared<std::string>("table");
@@ -316,13 +323,14 @@ void addDataflowCommands(CLI::App& app, Context& context) {
   getCommand->add_option("-o,--output", *getOutput, "table, yaml or json")
       ->check(CLI::IsMember({"table", "json", "yaml"}));
   getCommand->callback([&context, target, getOutput] {
-    context.exitCode = get(context, target->second, target->first, *getOutput);
+    context.exitCode = get(context, context.namespaceOr(target->second), target->first, *getOutput);
   });
 
   auto logsOptions = std::make_shared<LogsOptions>();
   auto* logsCommand = dataflow->add_subcommand("logs", "Print (or follow) a process's log");
   logsCommand->add_option("name", target->first, "Dataflow name")->required();
-  logsCommand->add_option("-n,--namespace", logsOptions->ns, "Namespace")->capture_default_str();
+  logsCommand->add_option("-n,--namespace", logsOptions->ns,
+                          "Namespace (default: the cluster context's, else default)");
   logsCommand->add_option("--process", logsOptions->process, "Process index")
       ->capture_default_str();
   logsCommand->add_flag("-f,--follow", logsOptions->follow, "Keep printing new output");
@@ -335,12 +343,14 @@ void addDataflowCommands(CLI::App& app, Context& context) {
   auto* suspendCommand = dataflow->add_subcommand("suspend", "Stop the processes, keep state");
   addTarget(suspendCommand);
   suspendCommand->callback([&context, target] {
-    context.exitCode = setSuspend(context, target->second, target->first, true);
+    context.exitCode =
+        setSuspend(context, context.namespaceOr(target->second), target->first, true);
   });
   auto* resumeCommand = dataflow->add_subcommand("resume", "Start a suspended dataflow again");
   addTarget(resumeCommand);
   resumeCommand->callback([&context, target] {
-    context.exitCode = setSuspend(context, target->second, target->first, false);
+    context.exitCode =
+        setSuspend(context, context.namespaceOr(target->second), target->first, false);
   });
 
   auto deleteFlags = std::make_shared<std::pair<bool, bool>>(false, true);
@@ -351,8 +361,8 @@ void addDataflowCommands(CLI::App& app, Context& context) {
   deleteCommand->add_flag("--wait,!--no-wait", deleteFlags->second,
                           "Wait until everything is cleaned up (default)");
   deleteCommand->callback([&context, target, deleteFlags] {
-    context.exitCode =
-        remove(context, target->second, target->first, deleteFlags->first, deleteFlags->second);
+    context.exitCode = remove(context, context.namespaceOr(target->second), target->first,
+                              deleteFlags->first, deleteFlags->second);
   });
 
   auto waitOptions = std::make_shared<std::pair<std::string, std::string>>("", "300s");
@@ -365,9 +375,9 @@ void addDataflowCommands(CLI::App& app, Context& context) {
   waitCommand->add_option("--timeout", waitOptions->second, "e.g. 90s, 5m, 1h")
       ->capture_default_str();
   waitCommand->callback([&context, target, waitOptions] {
-    checkTarget(target->second, target->first);
-    context.exitCode =
-        waitFor(context, target->second, target->first, waitOptions->first, waitOptions->second);
+    checkTarget(context.namespaceOr(target->second), target->first);
+    context.exitCode = waitFor(context, context.namespaceOr(target->second), target->first,
+                               waitOptions->first, waitOptions->second);
   });
 }
 

@@ -170,7 +170,7 @@ void applyFlags(nlohmann::json& manifest, const DeployFlags& flags) {
   if (flags.ns) {
     metadata["namespace"] = *flags.ns;
   } else if (!metadata.contains("namespace")) {
-    metadata["namespace"] = "default";
+    metadata["namespace"] = flags.defaultNamespace;
   }
   if (flags.processes) {
     spec["processesCount"] = *flags.processes;

@@ -16,6 +16,7 @@ struct DeployFlags {
   std::string manifest;
   std::optional<std::string> name;
   std::optional<std::string> ns;
+  std::string defaultNamespace = "default";  // when neither -n nor the manifest names one
   std::optional<int64_t> processes;
   std::optional<int64_t> workers;
   std::optional<std::string> pythonFileName;

@@ -1,5 +1,10 @@
 #include "http/router.h"
 
+#include <nlohmann/json.hpp>
+
+#include "common/error.h"
+#include "common/logging.h"
+
 namespace wax::http {
 
 std::vector<std::string> splitPath(const std::string& path) {
@@ -58,6 +63,49 @@ Router::Match Router::find(const std::string& method, const std::string& path) c
     }
   }
   return match;
+}
+
+void Dispatcher::route(const std::string& method, const std::string& pattern, Handler handler) {
+  router_.add(method, pattern, std::move(handler));
+}
+
+void Dispatcher::filter(Filter filter) {
+  filters_.push_back(std::move(filter));
+}
+
+Response Dispatcher::dispatch(Request& request) const {
+  for (const auto& filter : filters_) {
+    if (auto stop = filter(request)) {
+      return *stop;
+    }
+  }
+  auto match = router_.find(request.method, request.path);
+  if (match.handler == nullptr) {
+    if (match.pathKnown) {
+      return errorResponse(405, "MethodNotAllowed",
+                           "method " + request.method + " is not allowed on " + request.path);
+    }
+    return errorResponse(404, "NotFound", "no such path: " + request.path);
+  }
+  request.pathParams = std::move(match.params);
+  return invoke(*match.handler, request);
+}
+
+Response Dispatcher::invoke(const Handler& handler, const Request& request) const {
+  try {
+    return handler(request);
+  } catch (const Error& error) {
+    return errorResponse(httpStatus(error.code()), reasonOf(error.code()), error.what());
+  } catch (const nlohmann::json::exception& error) {
+    // A field of the body had the wrong type; the library's words follow its tag.
+    std::string what = error.what();
+    what.erase(0, what.find(']') == std::string::npos ? 0 : what.find(']') + 2);
+    return errorResponse(400, "BadRequest", "invalid request body: " + what);
+  } catch (const std::exception& error) {
+    logger("http")->error("request failed method={} path={} error={}", request.method, request.path,
+                          error.what());
+    return errorResponse(500, "InternalError", "internal error; see the server's log");
+  }
 }
 
 }  // namespace wax::http

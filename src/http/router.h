@@ -31,4 +31,20 @@ class Router {
 
 std::vector<std::string> splitPath(const std::string& path);
 
+// Filters, then the routes, then the error mapping: wax::Error becomes its HTTP status with the
+// message, anything else a 500 that says no more. The Server runs it for each request; waxctl
+// runs it in-process against a cluster, so both answer alike.
+class Dispatcher : public Routes {
+ public:
+  void route(const std::string& method, const std::string& pattern, Handler handler) override;
+  void filter(Filter filter);
+  Response dispatch(Request& request) const;
+
+ private:
+  Response invoke(const Handler& handler, const Request& request) const;
+
+  Router router_;
+  std::vector<Filter> filters_;
+};
+
 }  // namespace wax::http

@@ -59,8 +59,7 @@ class Server::Impl {
   std::atomic<bool> stopping_{false};
 
   ServerOptions options_;
-  Router router_;
-  std::vector<Filter> filters_;
+  Dispatcher dispatcher_;
   httplib::Server server_;
   std::thread thread_;
   std::shared_ptr<spdlog::logger> log_ = logger("http");
@@ -80,41 +79,6 @@ class Server::Impl {
       request.headers.emplace(lower, value);
     }
     return request;
-  }
-
-  Response dispatch(Request& request) const {
-    for (const auto& filter : filters_) {
-      if (auto stop = filter(request)) {
-        return *stop;
-      }
-    }
-    auto match = router_.find(request.method, request.path);
-    if (match.handler == nullptr) {
-      if (match.pathKnown) {
-        return errorResponse(405, "MethodNotAllowed",
-                             "method " + request.method + " is not allowed on " + request.path);
-      }
-      return errorResponse(404, "NotFound", "no such path: " + request.path);
-    }
-    request.pathParams = std::move(match.params);
-    return invoke(*match.handler, request);
-  }
-
-  Response invoke(const Handler& handler, const Request& request) const {
-    try {
-      return handler(request);
-    } catch (const Error& error) {
-      return errorResponse(httpStatus(error.code()), reasonOf(error.code()), error.what());
-    } catch (const nlohmann::json::exception& error) {
-      // A field of the body had the wrong type; the library's words follow its tag.
-      std::string what = error.what();
-      what.erase(0, what.find(']') == std::string::npos ? 0 : what.find(']') + 2);
-      return errorResponse(400, "BadRequest", "invalid request body: " + what);
-    } catch (const std::exception& error) {
-      log_->error("request failed method={} path={} error={}", request.method, request.path,
-                  error.what());
-      return errorResponse(500, "InternalError", "internal error; see the waxd log");
-    }
   }
 
   void runStream(const std::function<void(const ChunkWriter&)>& stream,
@@ -149,7 +113,7 @@ class Server::Impl {
 
   void handle(const httplib::Request& raw, httplib::Response& out) const {
     Request request = convert(raw);
-    Response response = dispatch(request);
+    Response response = dispatcher_.dispatch(request);
     out.status = response.status;
     for (const auto& [name, value] : response.headers) {
       out.set_header(name, value);
@@ -178,11 +142,11 @@ Server::~Server() {
 }
 
 void Server::route(const std::string& method, const std::string& pattern, Handler handler) {
-  impl_->router_.add(method, pattern, std::move(handler));
+  impl_->dispatcher_.route(method, pattern, std::move(handler));
 }
 
 void Server::filter(Filter filter) {
-  impl_->filters_.push_back(std::move(filter));
+  impl_->dispatcher_.filter(std::move(filter));
 }
 
 uint16_t Server::start() {

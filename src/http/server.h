@@ -41,6 +41,14 @@ using Handler = std::function<Response(const Request&)>;
 // Runs before routing; a returned Response ends the request (for example 401).
 using Filter = std::function<std::optional<Response>(const Request&)>;
 
+// Where handlers are registered: a Server, or a Dispatcher used in-process.
+class Routes {
+ public:
+  virtual ~Routes() = default;
+  // `pattern` is a path whose segments may be "{param}", e.g. "/dataflows/{name}/logs".
+  virtual void route(const std::string& method, const std::string& pattern, Handler handler) = 0;
+};
+
 struct ServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 0;  // 0 picks a free port
@@ -48,15 +56,14 @@ struct ServerOptions {
   size_t maxBodyBytes = 16 * 1024 * 1024;
 };
 
-class Server {
+class Server : public Routes {
  public:
   explicit Server(ServerOptions options);
-  ~Server();
+  ~Server() override;
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // `pattern` is a path whose segments may be "{param}", e.g. "/dataflows/{name}/logs".
-  void route(const std::string& method, const std::string& pattern, Handler handler);
+  void route(const std::string& method, const std::string& pattern, Handler handler) override;
   void filter(Filter filter);
   // Binds and serves on a background thread. Returns the bound port. Throws wax::Error.
   uint16_t start();

@@ -11,6 +11,7 @@
 #include "core/codec.h"
 #include "core/validation.h"
 #include "local/command.h"
+#include "operator/run_id.h"
 
 namespace fs = std::filesystem;
 
@@ -24,10 +25,6 @@ namespace {
 
 std::string keyOf(const std::string& ns, const std::string& name) {
   return ns + "/" + name;
-}
-
-std::string codeObjectName(const core::Dataflow& dataflow) {
-  return dataflow.spec.configMapName.value_or(dataflow.metadata.name);
 }
 
 // The chart's BYTEWAX_* environment, adapted to processes on one machine.
@@ -80,7 +77,7 @@ LocalRuntime::Paths LocalRuntime::pathsOf(const std::string& ns, const std::stri
 }
 
 nlohmann::json LocalRuntime::codeOf(const core::Dataflow& dataflow) {
-  const std::string name = codeObjectName(dataflow);
+  const std::string name = operator_::codeObjectName(dataflow);
   try {
     return store_.get("configmaps", dataflow.metadata.namespace_, name);
   } catch (const Error& error) {
@@ -95,16 +92,7 @@ nlohmann::json LocalRuntime::codeOf(const core::Dataflow& dataflow) {
 }
 
 std::string LocalRuntime::runId(const core::Dataflow& dataflow) {
-  core::Dataflow effective = dataflow;
-  core::applyDefaults(effective);
-  effective.spec.suspend.reset();
-  std::string identity = core::toJson(effective.spec).dump();
-  try {
-    identity += "\ncode:" + codeOf(effective).at("metadata").value("resourceVersion", "");
-  } catch (const Error&) {
-    identity += "\ncode:missing";
-  }
-  return sha256Hex(identity).substr(0, 16);
+  return operator_::computeRunId(dataflow, store_);
 }
 
 GroupSpec LocalRuntime::prepare(const core::Dataflow& dataflow, const std::string& runId) {

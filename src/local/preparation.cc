@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <openssl/evp.h>
 
+#include "common/digest.h"
 #include "common/error.h"
 #include "local/command.h"
 
@@ -138,17 +139,6 @@ void writeCode(const core::Dataflow& dataflow, const nlohmann::json& configMap,
 
 PythonEnvironments::PythonEnvironments(std::string basePython, std::string root)
     : basePython_(std::move(basePython)), root_(std::move(root)) {}
-
-std::string sha256Hex(const std::string& text) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr);
-  std::string hex;
-  for (unsigned int i = 0; i < length; ++i) {
-    hex += fmt::format("{:02x}", digest[i]);
-  }
-  return hex;
-}
 
 std::string PythonEnvironments::pythonFor(const std::vector<std::string>& dependencies,
                                           const std::string& logPath) {

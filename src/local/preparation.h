@@ -43,9 +43,6 @@ class PythonEnvironments {
   std::map<std::string, std::mutex> buildLocks_;
 };
 
-// The SHA-256 of `text` in lowercase hex.
-std::string sha256Hex(const std::string& text);
-
 // Makes sure `dir` holds partitions part-0 .. part-(count-1), creating the missing ones with
 // `python -m bytewax.recovery`, and that existing ones were made for the same count.
 void prepareRecovery(const std::string& python, const std::string& dir, int64_t partsCount,

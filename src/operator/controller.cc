@@ -99,8 +99,13 @@ void Controller::watchLoop(const std::string& kind) {
       }
       if (kind == kDataflows) {
         queue_.add(keyOf(event->object));
-      } else {
+        continue;
+      }
+      try {
         enqueueReferrers(event->object);
+      } catch (const std::exception& error) {
+        // The resync reconciles the referrers later; the watch goes on.
+        log()->warn("cannot find the dataflows of a code object error={}", error.what());
       }
     }
   }
@@ -253,6 +258,11 @@ void Controller::writeStatus(const core::Dataflow& dataflow, const RunState& sta
   core::Dataflow updated = dataflow;
   updated.status = status;
   store_.updateStatus(kDataflows, core::toJson(updated));
+  if (options_.events != nullptr) {
+    if (auto event = eventForTransition(dataflow, dataflow.status, status)) {
+      options_.events->record(updated, *event);
+    }
+  }
 }
 
 // Records a reconcile failure in the status so that `waxctl dataflow get` says what is wrong.

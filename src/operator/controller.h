@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "operator/events.h"
 #include "operator/runtime.h"
 #include "operator/work_queue.h"
 #include "store/store.h"
@@ -25,6 +26,7 @@ struct ControllerOptions {
   int workers = 2;
   std::chrono::milliseconds resyncPeriod{30000};
   BackoffOptions backoff;
+  EventRecorder* events = nullptr;  // none: no events are recorded
 };
 
 class Controller {

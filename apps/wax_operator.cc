@@ -1,0 +1,330 @@
+// wax-operator: the Dataflow controller in a Kubernetes cluster. The same reconciler as waxd,
+// with the kube-apiserver as its store and Kubernetes workloads as its runtime. With
+// --leader-elect, replicas campaign for a Lease and only the holder reconciles.
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <iostream>
+#include <random>
+#include <thread>
+
+#include <fmt/format.h>
+#include <CLI/CLI.hpp>
+
+#include "cluster/kube_events.h"
+#include "cluster/kube_runtime.h"
+#include "cluster/kube_store.h"
+#include "common/error.h"
+#include "common/logging.h"
+#include "common/version.h"
+#include "http/server.h"
+#include "kube/client.h"
+#include "kube/leader_election.h"
+#include "operator/controller.h"
+
+namespace {
+
+struct Flags {
+  std::string kubeconfig;
+  std::string context;
+  std::vector<std::string> namespaces;
+  std::string clusterDomain = "cluster.local";
+  std::string otlpUrl;
+  std::string metricsAddress = "127.0.0.1:8080";
+  std::string logLevel = "info";
+  int workers = 4;
+  int64_t resyncSeconds = 300;
+  bool leaderElect = false;
+  std::string leaseNamespace;
+  std::string leaseName = "wax-operator";
+  std::string leaseDuration = "15s";
+  std::string identity;
+  double qps = 50;
+  int burst = 100;
+};
+
+std::shared_ptr<spdlog::logger> log() {
+  return wax::logger("wax-operator");
+}
+
+// "15s", "2m" or a plain number of seconds.
+std::chrono::seconds parseSeconds(const std::string& flag, const std::string& text) {
+  size_t used = 0;
+  long value = -1;
+  try {
+    value = std::stol(text, &used);
+  } catch (const std::exception&) {
+  }
+  const std::string unit = text.substr(used);
+  const long scale = unit.empty() || unit == "s" ? 1 : unit == "m" ? 60 : 0;
+  if (value <= 0 || scale == 0) {
+    throw std::invalid_argument(flag + " " + text +
+                                " is not a duration; write it as seconds, e.g. 15s");
+  }
+  return std::chrono::seconds(value * scale);
+}
+
+std::string defaultIdentity() {
+  if (const char* pod = std::getenv("POD_NAME"); pod != nullptr && *pod != '\0') {
+    return pod;
+  }
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  return fmt::format("{}_{:08x}", host, std::random_device{}());
+}
+
+// The PodMonitor CRD decides whether dataflows get a PodMonitor; a cluster without the
+// Prometheus operator has none, and an operator without the right to look gets none either.
+bool podMonitorsExist(wax::kube::Client& client) {
+  try {
+    client.get(wax::kube::resources::kCustomResourceDefinitions, "",
+               "podmonitors.monitoring.coreos.com");
+    return true;
+  } catch (const wax::Error& error) {
+    if (error.code() != wax::ErrorCode::NotFound) {
+      log()->warn("cannot tell whether PodMonitors exist; none will be made error={}",
+                  error.what());
+    }
+    return false;
+  }
+}
+
+sigset_t blockStopSignals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  return signals;
+}
+
+std::pair<std::string, uint16_t> splitAddress(const std::string& address) {
+  const auto colon = address.rfind(':');
+  if (colon == std::string::npos) {
+    throw std::invalid_argument("--metrics-address " + address + " must be HOST:PORT");
+  }
+  const int port = std::stoi(address.substr(colon + 1));
+  if (port < 0 || port > 65535) {
+    throw std::invalid_argument("--metrics-address " + address + ": the port is out of range");
+  }
+  return {address.substr(0, colon), static_cast<uint16_t>(port)};
+}
+
+// The reconciler, which runs only while this replica leads (or always, without election).
+class Reconciler {
+ public:
+  Reconciler(wax::kube::Client& client, const Flags& flags)
+      : store_(client, {flags.namespaces}),
+        events_(client, flags.identity),
+        runtime_(client, store_, runtimeOptions(client, flags),
+                 [this](const std::string& key) {
+                   if (auto* current = controller_.load()) {
+                     current->enqueue(key);
+                   }
+                 }),
+        dataflows_(store_, runtime_, controllerOptions(flags)) {}
+
+  void start() {
+    if (!runtime_.start(std::chrono::minutes(2))) {
+      throw std::runtime_error(
+          "the caches of workloads and pods did not fill in 2 minutes; "
+          "check the operator's RBAC and the API server");
+    }
+    controller_ = &dataflows_;
+    dataflows_.start();
+    started_ = true;
+  }
+
+  void stop() {
+    controller_ = nullptr;
+    dataflows_.stop();
+    runtime_.stop();
+  }
+
+  bool started() const { return started_; }
+
+ private:
+  static wax::cluster::KubeRuntimeOptions runtimeOptions(wax::kube::Client& client,
+                                                         const Flags& flags) {
+    wax::cluster::KubeRuntimeOptions options;
+    options.namespaces = flags.namespaces;
+    options.render.clusterDomain = flags.clusterDomain;
+    options.render.otlpUrl = flags.otlpUrl;
+    options.render.podMonitor = podMonitorsExist(client);
+    return options;
+  }
+
+  wax::operator_::ControllerOptions controllerOptions(const Flags& flags) {
+    wax::operator_::ControllerOptions options;
+    options.workers = flags.workers;
+    options.resyncPeriod = std::chrono::seconds(flags.resyncSeconds);
+    options.events = &events_;
+    return options;
+  }
+
+  wax::cluster::KubeStore store_;
+  wax::cluster::KubeEventRecorder events_;
+  std::atomic<wax::operator_::Controller*> controller_{nullptr};
+  wax::cluster::KubeRuntime runtime_;
+  wax::operator_::Controller dataflows_;
+  std::atomic<bool> started_{false};
+};
+
+int run(Flags flags) {
+  const sigset_t stopSignals = blockStopSignals();  // before any thread starts
+  signal(SIGPIPE, SIG_IGN);
+  const auto leaseDuration = parseSeconds("--lease-duration", flags.leaseDuration);
+  const auto [metricsHost, metricsPort] = splitAddress(flags.metricsAddress);
+  if (flags.identity.empty()) {
+    flags.identity = defaultIdentity();
+  }
+
+  wax::kube::Config config = wax::kube::loadConfig({flags.kubeconfig, flags.context, ""});
+  wax::kube::ClientOptions clientOptions;
+  clientOptions.rateLimit = {flags.qps, flags.burst};
+  clientOptions.userAgent = fmt::format("wax-operator/{}", wax::kVersion);
+  wax::kube::Client client(config, clientOptions);
+  log()->info(
+      "starting version={} commit={} cluster={} identity={} namespaces={}", wax::kVersion,
+      wax::kGitCommit, wax::kube::describe(config), flags.identity,
+      flags.namespaces.empty() ? "all" : fmt::format("{}", fmt::join(flags.namespaces, ",")));
+
+  Reconciler reconciler(client, flags);
+  wax::http::Server probes({metricsHost, metricsPort, 4});
+  probes.route("GET", "/healthz", [](const wax::http::Request&) {
+    return wax::http::Response{200, "text/plain", "ok\n"};
+  });
+  probes.route("GET", "/readyz", [](const wax::http::Request&) {
+    return wax::http::Response{200, "text/plain", "ok\n"};
+  });
+  const uint16_t port = probes.start();
+  log()->info("serving probes address={}:{}", metricsHost, port);
+
+  std::atomic<int> exitCode{0};
+  std::atomic<bool> stopping{false};
+  // Stops the process from any thread; run() then shuts down in order.
+  auto fail = [&exitCode](const std::string& why) {
+    log()->error("{}", why);
+    exitCode = 1;
+    kill(getpid(), SIGTERM);
+  };
+  auto startReconciling = [&reconciler, &fail] {
+    try {
+      reconciler.start();
+    } catch (const std::exception& error) {
+      fail(error.what());
+    }
+  };
+  std::stop_source stopElection;
+  std::jthread election;
+  std::jthread leading;
+  if (flags.leaderElect) {
+    wax::kube::LeaderElectionOptions options;
+    options.ns = flags.leaseNamespace.empty() ? config.ns : flags.leaseNamespace;
+    options.name = flags.leaseName;
+    options.identity = flags.identity;
+    options.leaseDuration = leaseDuration;
+    options.renewDeadline =
+        std::chrono::duration_cast<std::chrono::milliseconds>(leaseDuration * 2 / 3);
+    options.retryPeriod = std::chrono::duration_cast<std::chrono::milliseconds>(leaseDuration / 7);
+    // Off the election's thread, which must go on renewing the lease while caches fill.
+    options.onStartedLeading = [&leading, &startReconciling] {
+      log()->info("leading: reconciling dataflows");
+      leading = std::jthread(startReconciling);
+    };
+    // A replica that lost its lease may have reconciles in flight that another replica now
+    // repeats; it stops at once, and its Deployment starts it again as a candidate.
+    options.onStoppedLeading = [&fail, &stopping] {
+      if (!stopping) {
+        fail("lost the lease; stopping so that only the new leader reconciles");
+      }
+    };
+    election = std::jthread([&client, options, token = stopElection.get_token()] {
+      wax::kube::LeaderElector elector(client, options);
+      elector.run(token);
+    });
+  } else {
+    leading = std::jthread(startReconciling);
+  }
+
+  int received = 0;
+  sigwait(&stopSignals, &received);
+  log()->info("stopping signal={}", received);
+  stopping = true;
+  if (leading.joinable()) {
+    leading.join();
+  }
+  if (reconciler.started()) {
+    reconciler.stop();
+  }
+  stopElection.request_stop();  // releases the lease, so a standby takes over at once
+  if (election.joinable()) {
+    election.join();
+  }
+  probes.stop();
+  log()->info("stopped");
+  return exitCode;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "wax-operator: reconciles Dataflow resources (bytewax.io/v1alpha1) in a "
+      "Kubernetes cluster",
+      "wax-operator"};
+  Flags flags;
+  app.set_version_flag("--version",
+                       fmt::format("wax-operator {} (commit {})", wax::kVersion, wax::kGitCommit));
+  app.add_option("--kubeconfig", flags.kubeconfig,
+                 "Kubeconfig file; default: in-cluster, then KUBECONFIG, then ~/.kube/config");
+  app.add_option("--context", flags.context, "Kubeconfig context to use");
+  app.add_option("--namespaces", flags.namespaces,
+                 "Namespaces to watch, comma-separated; default: every namespace")
+      ->delimiter(',')
+      ->envname("WAX_WATCH_NAMESPACES");
+  app.add_option("--cluster-domain", flags.clusterDomain,
+                 "The cluster's DNS domain, for the dataflows' address lists")
+      ->capture_default_str();
+  app.add_option("--otlp-url", flags.otlpUrl,
+                 "OTLP endpoint given to dataflow pods (BYTEWAX_OTLP_URL)");
+  app.add_option("--metrics-address", flags.metricsAddress,
+                 "HOST:PORT of the /healthz and /readyz endpoints; port 0 picks one")
+      ->capture_default_str();
+  app.add_option("--workers", flags.workers, "Dataflows reconciled in parallel")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  app.add_option("--resync-seconds", flags.resyncSeconds,
+                 "How often every dataflow is reconciled even when nothing changed")
+      ->check(CLI::Range(int64_t{5}, int64_t{86400}))
+      ->capture_default_str();
+  app.add_flag("--leader-elect", flags.leaderElect,
+               "Campaign for a Lease; only the holder reconciles (run 2 replicas)");
+  app.add_option("--lease-namespace", flags.leaseNamespace,
+                 "Namespace of the Lease; default: the kubeconfig context's");
+  app.add_option("--lease-name", flags.leaseName, "Name of the Lease")->capture_default_str();
+  app.add_option("--lease-duration", flags.leaseDuration,
+                 "How long a lease lasts without renewal; a standby takes over after it")
+      ->capture_default_str();
+  app.add_option("--identity", flags.identity,
+                 "This replica's name in the Lease; default: $POD_NAME, else host name");
+  app.add_option("--kube-api-qps", flags.qps, "Requests per second to the API server")
+      ->check(CLI::Range(1.0, 10000.0))
+      ->capture_default_str();
+  app.add_option("--kube-api-burst", flags.burst, "Burst of requests to the API server")
+      ->check(CLI::Range(1, 10000))
+      ->capture_default_str();
+  app.add_option("--log-level", flags.logLevel, "trace, debug, info, warn or error")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
+      ->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  wax::initLogging(flags.logLevel);
+  try {
+    return run(flags);
+  } catch (const std::exception& error) {
+    std::cerr << "wax-operator: " << error.what() << "\n";
+    return 1;
+  }
+}

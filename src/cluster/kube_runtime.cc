@@ -1,0 +1,407 @@
+#include "cluster/kube_runtime.h"
+
+#include <algorithm>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "cluster/workload_state.h"
+#include "common/error.h"
+#include "common/logging.h"
+#include "operator/run_id.h"
+
+namespace wax::cluster {
+
+using nlohmann::json;
+using operator_::RunPhase;
+using operator_::RunState;
+
+namespace {
+
+namespace resources = kube::resources;
+
+constexpr const char* kDataflowLabel = "bytewax.io/dataflow";
+constexpr const char* kManagedSelector = "app.kubernetes.io/managed-by=wax";
+constexpr const char* kRunIdAnnotation = "bytewax.io/run-id";
+
+std::shared_ptr<spdlog::logger> log() {
+  return logger("kube-runtime");
+}
+
+const kube::Resource& resourceForKind(const std::string& kind) {
+  static const std::map<std::string, const kube::Resource*> byKind = {
+      {"Service", &resources::kServices},
+      {"PersistentVolumeClaim", &resources::kPersistentVolumeClaims},
+      {"StatefulSet", &resources::kStatefulSets},
+      {"Job", &resources::kJobs},
+      {"CronJob", &resources::kCronJobs},
+      {"PodMonitor", &resources::kPodMonitors},
+  };
+  auto found = byKind.find(kind);
+  if (found == byKind.end()) {
+    throw Error(ErrorCode::Internal, "render made an object of unknown kind " + kind);
+  }
+  return *found->second;
+}
+
+std::string dataflowKeyOf(const json& object) {
+  const auto& metadata = object.at("metadata");
+  const auto labels = metadata.value("labels", json::object());
+  const std::string name = labels.value(kDataflowLabel, "");
+  return name.empty() ? "" : metadata.value("namespace", "") + "/" + name;
+}
+
+std::string annotation(const json& object, const char* key) {
+  const json* annotations = &object;
+  for (const char* step : {"metadata", "annotations"}) {
+    auto found = annotations->find(step);
+    if (found == annotations->end()) {
+      return "";
+    }
+    annotations = &*found;
+  }
+  return annotations->value(key, "");
+}
+
+// The run id the pods of a Job were made for, from its pod template.
+std::string jobRunId(const json& job) {
+  return annotation(job.at("spec").at("template"), kRunIdAnnotation);
+}
+
+bool beingDeleted(const json& object) {
+  return object.at("metadata").contains("deletionTimestamp");
+}
+
+}  // namespace
+
+struct KubeRuntime::Informers {
+  kube::Informer statefulSets;
+  kube::Informer jobs;
+  kube::Informer cronJobs;
+  kube::Informer pods;
+
+  Informers(kube::Client& client, const std::vector<std::string>& namespaces, const Notify& notify)
+      : statefulSets(client, options(resources::kStatefulSets, namespaces), handlers(notify)),
+        jobs(client, options(resources::kJobs, namespaces), handlers(notify)),
+        cronJobs(client, options(resources::kCronJobs, namespaces), handlers(notify)),
+        pods(client, options(resources::kPods, namespaces), handlers(notify)) {}
+
+  std::vector<kube::Informer*> all() { return {&statefulSets, &jobs, &cronJobs, &pods}; }
+
+  kube::Informer& workloads(const std::string& kind) {
+    return kind == "StatefulSet" ? statefulSets : kind == "Job" ? jobs : cronJobs;
+  }
+
+  static kube::InformerOptions options(const kube::Resource& resource,
+                                       const std::vector<std::string>& namespaces) {
+    kube::InformerOptions options;
+    options.resource = resource;
+    options.namespaces = namespaces;
+    options.labelSelector = kManagedSelector;
+    return options;
+  }
+
+  // Every change of a child is a reason to look at its dataflow again.
+  static kube::InformerHandlers handlers(const Notify& notify) {
+    auto enqueue = [notify](const json& object) {
+      if (const std::string key = dataflowKeyOf(object); !key.empty() && notify) {
+        notify(key);
+      }
+    };
+    return {enqueue, [enqueue](const json&, const json& after) { enqueue(after); }, enqueue};
+  }
+};
+
+KubeRuntime::KubeRuntime(kube::Client& client, store::Store& store, KubeRuntimeOptions options,
+                         Notify notify)
+    : client_(client),
+      store_(store),
+      options_(std::move(options)),
+      notify_(std::move(notify)),
+      informers_(std::make_unique<Informers>(client_, options_.namespaces, notify_)) {}
+
+KubeRuntime::~KubeRuntime() {
+  stop();
+}
+
+bool KubeRuntime::start(std::chrono::milliseconds syncTimeout) {
+  for (auto* informer : informers_->all()) {
+    informer->start();
+  }
+  const auto deadline = std::chrono::steady_clock::now() + syncTimeout;
+  for (auto* informer : informers_->all()) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (!informer->waitForSync(std::max(left, std::chrono::milliseconds(0)))) {
+      return false;
+    }
+  }
+  started_ = true;
+  return true;
+}
+
+void KubeRuntime::stop() {
+  for (auto* informer : informers_->all()) {
+    informer->stop();
+  }
+}
+
+std::string KubeRuntime::runId(const core::Dataflow& dataflow) {
+  return operator_::computeRunId(dataflow, store_);
+}
+
+RunState KubeRuntime::sync(const core::Dataflow& dataflow, bool run) {
+  if (!started_) {
+    throw Error(ErrorCode::Internal, "the Kubernetes runtime syncs only once started");
+  }
+  const auto& ns = dataflow.metadata.namespace_;
+  const auto& name = dataflow.metadata.name;
+  const std::string id = runId(dataflow);
+  core::Dataflow target = dataflow;
+  if (!run) {
+    target.spec.suspend = true;  // scales the workload to zero, or suspends the Job
+  }
+  const std::string kind = render::workloadKind(target);
+  removeOtherWorkloads(ns, name, kind);
+  if (kind == "Job" && replaceStaleJob(target, id)) {
+    RunState replacing;
+    replacing.phase = run ? RunPhase::Starting : RunPhase::Stopped;
+    replacing.runId = id;
+    replacing.processesDesired = run ? dataflow.spec.processesCount.value_or(1) : 0;
+    return replacing;
+  }
+  const json workload = applyChildren(target, id);
+
+  std::vector<json> current;
+  std::vector<std::string> stale;
+  const std::vector<json> pods = podsOf(ns, name);
+  if (kind == "StatefulSet") {
+    stale = outdatedPods(workload, pods);
+  }
+  for (const auto& pod : pods) {
+    if (beingDeleted(pod)) {
+      continue;
+    }
+    if (kind == "StatefulSet" && annotation(pod, kRunIdAnnotation) != id) {
+      stale.push_back(pod.at("metadata").value("name", ""));
+    } else {
+      current.push_back(pod);
+    }
+  }
+  // Every process of an older configuration goes at once: a bytewax cluster whose members
+  // disagree about the address list or the code would hang.
+  std::sort(stale.begin(), stale.end());
+  stale.erase(std::unique(stale.begin(), stale.end()), stale.end());
+  for (const auto& pod : stale) {
+    log()->info("restarting process of an older configuration dataflow={}/{} pod={}", ns, name,
+                pod);
+    deleteQuietly(resources::kPods, ns, pod);
+  }
+
+  WorkloadView view;
+  view.workload = &workload;
+  view.pods = std::move(current);
+  view.processesCount = dataflow.spec.processesCount.value_or(1);
+  view.run = run;
+  view.jobMode = kind == "Job";
+  view.runId = id;
+  return kind == "CronJob" ? judgeCronJob(view) : judgeWorkload(view);
+}
+
+json KubeRuntime::applyChildren(const core::Dataflow& dataflow, const std::string& runId) {
+  render::RenderOptions renderOptions = options_.render;
+  renderOptions.runId = runId;
+  json workload;
+  for (const auto& child : render::renderChildren(dataflow, renderOptions)) {
+    const std::string kind = child.at("kind");
+    json applied =
+        client_.apply(resourceForKind(kind), child, {options_.fieldManager, /*force=*/true});
+    if (kind == "StatefulSet" || kind == "Job" || kind == "CronJob") {
+      workload = std::move(applied);
+    }
+  }
+  return workload;
+}
+
+// A Job's pod template cannot change, so a Job of an older configuration is deleted, with its
+// pods first (foreground), and made anew once it is gone. True while that is under way.
+bool KubeRuntime::replaceStaleJob(const core::Dataflow& dataflow, const std::string& runId) {
+  const auto& ns = dataflow.metadata.namespace_;
+  const auto& name = dataflow.metadata.name;
+  auto job = informers_->jobs.get(ns, name);
+  if (!job) {
+    return false;
+  }
+  if (beingDeleted(*job)) {
+    return true;
+  }
+  if (jobRunId(*job) == runId) {
+    return false;
+  }
+  log()->info("replacing the Job of an older configuration dataflow={}/{}", ns, name);
+  try {
+    client_.remove(resources::kJobs, ns, name,
+                   {kube::Propagation::Foreground, job->at("metadata").value("uid", "")});
+  } catch (const Error& error) {
+    if (error.code() != ErrorCode::NotFound && error.code() != ErrorCode::Conflict) {
+      throw;
+    }
+  }
+  return true;
+}
+
+void KubeRuntime::removeOtherWorkloads(const std::string& ns, const std::string& name,
+                                       const std::string& keep) {
+  for (const std::string kind : {"StatefulSet", "Job", "CronJob"}) {
+    if (kind != keep && informers_->workloads(kind).get(ns, name)) {
+      log()->info("removing the {} of dataflow={}/{}, which now runs as a {}", kind, ns, name,
+                  keep);
+      deleteQuietly(resourceForKind(kind), ns, name);
+    }
+  }
+}
+
+void KubeRuntime::cleanup(const std::string& ns, const std::string& name) {
+  for (const std::string kind : {"StatefulSet", "Job", "CronJob"}) {
+    deleteQuietly(resourceForKind(kind), ns, name);
+  }
+  deleteQuietly(resources::kServices, ns, name);
+  deleteQuietly(resources::kServices, ns, name + "-api");
+  if (options_.render.podMonitor) {
+    deleteQuietly(resources::kPodMonitors, ns, name);
+  }
+  kube::ListOptions claims;
+  claims.labelSelector = std::string(kDataflowLabel) + "=" + name;
+  for (const auto& claim : client_.list(resources::kPersistentVolumeClaims, ns, claims).items) {
+    deleteQuietly(resources::kPersistentVolumeClaims, ns, claim.at("metadata").value("name", ""));
+  }
+}
+
+void KubeRuntime::deleteQuietly(const kube::Resource& resource, const std::string& ns,
+                                const std::string& name) {
+  try {
+    client_.remove(resource, ns, name, {kube::Propagation::Background});
+  } catch (const Error& error) {
+    if (error.code() != ErrorCode::NotFound) {
+      throw;
+    }
+  }
+}
+
+std::vector<json> KubeRuntime::podsOf(const std::string& ns, const std::string& name) const {
+  if (!started_) {
+    kube::ListOptions selected;
+    selected.labelSelector = std::string(kDataflowLabel) + "=" + name;
+    return client_.list(resources::kPods, ns, selected).items;
+  }
+  std::vector<json> pods;
+  for (const auto& pod : informers_->pods.list(ns)) {
+    const auto labels = pod->at("metadata").value("labels", json::object());
+    if (labels.value(kDataflowLabel, "") == name) {
+      pods.push_back(*pod);
+    }
+  }
+  return pods;
+}
+
+std::vector<operator_::ProcessInfo> KubeRuntime::processes(const std::string& ns,
+                                                           const std::string& name) {
+  std::vector<operator_::ProcessInfo> result;
+  for (const auto& pod : podsOf(ns, name)) {
+    operator_::ProcessInfo info;
+    info.name = pod.at("metadata").value("name", "");
+    info.index = processIndex(pod);
+    const auto status = pod.value("status", json::object());
+    info.running = status.value("phase", "") == "Running";
+    for (const auto& condition : status.value("conditions", json::array())) {
+      if (condition.value("type", "") == "Ready") {
+        info.ready = condition.value("status", "") == "True";
+      }
+    }
+    for (const auto& container : status.value("containerStatuses", json::array())) {
+      if (container.value("name", "") != render::kContainerName) {
+        continue;
+      }
+      for (const char* state : {"lastState", "state"}) {
+        const auto terminated = container.value(state, json::object()).value("terminated", json());
+        if (terminated.is_object() && terminated.contains("exitCode")) {
+          info.lastExitCode = terminated["exitCode"].get<int>();
+        }
+      }
+    }
+    result.push_back(info);
+  }
+  std::sort(result.begin(), result.end(),
+            [](const auto& a, const auto& b) { return a.index < b.index; });
+  return result;
+}
+
+std::string KubeRuntime::podFor(const std::string& ns, const std::string& name,
+                                int64_t process) const {
+  std::string found;
+  for (const auto& pod : podsOf(ns, name)) {
+    if (processIndex(pod) == process && (found.empty() || !beingDeleted(pod))) {
+      found = pod.at("metadata").value("name", "");
+    }
+  }
+  if (found.empty()) {
+    throw Error(ErrorCode::NotFound,
+                fmt::format("process {} of dataflow {}/{} has no pod now; `waxctl dataflow get "
+                            "{}` shows its processes",
+                            process, ns, name, name));
+  }
+  return found;
+}
+
+void KubeRuntime::readLogs(const std::string& ns, const std::string& name,
+                           const operator_::LogOptions& options, bool follow,
+                           const operator_::LogSink& sink,
+                           const std::function<bool()>& stillWanted) {
+  const std::string pod = podFor(ns, name, options.process);
+  kube::LogOptions logOptions;
+  logOptions.container = render::kContainerName;
+  logOptions.tailLines = options.tailLines;
+  logOptions.limitBytes = options.limitBytes;
+  logOptions.previous = options.previous;
+  if (!follow) {
+    sink(client_.logs(ns, pod, logOptions));
+    return;
+  }
+  // The client checks its stop token; the reader's interest is polled into it.
+  std::stop_source stop;
+  std::jthread watcher([&stop, &stillWanted](std::stop_token own) {
+    while (!own.stop_requested() && !stop.stop_requested()) {
+      if (!stillWanted()) {
+        stop.request_stop();
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+  });
+  client_.followLogs(ns, pod, logOptions, sink, stop.get_token());
+  stop.request_stop();
+}
+
+// Recovery state lives on the dataflow's claims. A claim in use is removed by Kubernetes only
+// once its pods are gone, so a forced reset deletes the pods too; the workload makes new ones,
+// with new, empty claims.
+void KubeRuntime::resetState(const std::string& ns, const std::string& name, bool force) {
+  const auto pods = podsOf(ns, name);
+  const bool running =
+      std::any_of(pods.begin(), pods.end(), [](const json& pod) { return !beingDeleted(pod); });
+  if (running && !force) {
+    throw Error(
+        ErrorCode::Conflict,
+        fmt::format("dataflow {}/{} is running; suspend it first, or force the reset", ns, name));
+  }
+  kube::ListOptions claims;
+  claims.labelSelector = std::string(kDataflowLabel) + "=" + name;
+  for (const auto& claim : client_.list(resources::kPersistentVolumeClaims, ns, claims).items) {
+    deleteQuietly(resources::kPersistentVolumeClaims, ns, claim.at("metadata").value("name", ""));
+  }
+  for (const auto& pod : pods) {
+    deleteQuietly(resources::kPods, ns, pod.at("metadata").value("name", ""));
+  }
+}
+
+}  // namespace wax::cluster

@@ -1,0 +1,69 @@
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kube/client.h"
+#include "kube/informer.h"
+#include "operator/runtime.h"
+#include "render/render.h"
+#include "store/store.h"
+
+// The runtime seam in a cluster: a dataflow runs as the Kubernetes objects src/render makes of
+// it, applied with server-side apply, and what runs is judged from the workload and its pods as
+// informers cache them. Pod changes enqueue their dataflow, so status follows the cluster.
+namespace wax::cluster {
+
+struct KubeRuntimeOptions {
+  std::vector<std::string> namespaces;  // empty: every namespace
+  render::RenderOptions render;         // runId is filled in per dataflow
+  std::string fieldManager = "wax-operator";
+};
+
+class KubeRuntime : public operator_::Runtime {
+ public:
+  using Notify = std::function<void(const std::string& key)>;
+
+  // `store` holds the code objects whose versions are part of the run id.
+  KubeRuntime(kube::Client& client, store::Store& store, KubeRuntimeOptions options, Notify notify);
+  ~KubeRuntime() override;
+
+  // Starts the informers of workloads and pods and waits until their caches are filled. A
+  // runtime that is not started reads pods straight from the API server (for waxctl, which
+  // reads once and exits); sync() needs the caches.
+  bool start(std::chrono::milliseconds syncTimeout);
+  void stop();
+
+  std::string runId(const core::Dataflow& dataflow) override;
+  operator_::RunState sync(const core::Dataflow& dataflow, bool run) override;
+  void cleanup(const std::string& ns, const std::string& name) override;
+  std::vector<operator_::ProcessInfo> processes(const std::string& ns,
+                                                const std::string& name) override;
+  void readLogs(const std::string& ns, const std::string& name,
+                const operator_::LogOptions& options, bool follow, const operator_::LogSink& sink,
+                const std::function<bool()>& stillWanted) override;
+  void resetState(const std::string& ns, const std::string& name, bool force) override;
+
+ private:
+  struct Informers;
+  nlohmann::json applyChildren(const core::Dataflow& dataflow, const std::string& runId);
+  bool replaceStaleJob(const core::Dataflow& dataflow, const std::string& runId);
+  void removeOtherWorkloads(const std::string& ns, const std::string& name,
+                            const std::string& keep);
+  std::vector<nlohmann::json> podsOf(const std::string& ns, const std::string& name) const;
+  std::string podFor(const std::string& ns, const std::string& name, int64_t process) const;
+  void deleteQuietly(const kube::Resource& resource, const std::string& ns,
+                     const std::string& name);
+
+  kube::Client& client_;
+  store::Store& store_;
+  KubeRuntimeOptions options_;
+  Notify notify_;
+  std::unique_ptr<Informers> informers_;
+  std::atomic<bool> started_{false};
+};
+
+}  // namespace wax::cluster

@@ -1,0 +1,239 @@
+"""wax-operator on a real control plane (etcd, kube-apiserver, kube-controller-manager): it
+makes the children of each Dataflow, follows rescales, suspends, code changes and deletes, runs
+Job and CronJob dataflows, and reports status and events that say what the pods do. A test
+kubelet (kubelet.py) reports the pods' states, as there is no container runtime."""
+
+import time
+
+import pytest
+from kubernetes import client
+
+from kubelet import Kubelet, KubeletLoop
+from operator_process import Operator, wait_until
+
+GROUP, VERSION, PLURAL = "bytewax.io", "v1alpha1", "dataflows"
+FLOW = "from bytewax.testing import run_main\n"
+
+
+@pytest.fixture(scope="module")
+def operator(cluster, tmp_path_factory):
+    running = Operator(cluster, tmp_path_factory.mktemp("operator")).start()
+    yield running
+    running.stop()
+    print(running.log()[-20000:])
+
+
+@pytest.fixture(scope="module")
+def kubelet(cluster):
+    loop = KubeletLoop(Kubelet(cluster.api_client()))
+    yield loop
+    loop.stop()
+
+
+@pytest.fixture()
+def k8s(api):
+    return {"core": client.CoreV1Api(api), "apps": client.AppsV1Api(api),
+            "batch": client.BatchV1Api(api), "custom": client.CustomObjectsApi(api)}
+
+
+def deploy(k8s, namespace, name, **spec):
+    code = client.V1ConfigMap(metadata=client.V1ObjectMeta(
+        name=name, labels={"bytewax.io/dataflow": name}), data={"flow.py": FLOW})
+    k8s["core"].create_namespaced_config_map(namespace, code)
+    body = {"apiVersion": f"{GROUP}/{VERSION}", "kind": "Dataflow",
+            "metadata": {"name": name},
+            "spec": {"image": {"tag": "0.21.1"}, "pythonFileName": "flow.py", **spec}}
+    return k8s["custom"].create_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL, body)
+
+
+def dataflow(k8s, namespace, name):
+    return k8s["custom"].get_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL, name)
+
+
+def patch_spec(k8s, namespace, name, **spec):
+    k8s["custom"].patch_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL, name,
+                                                 {"spec": spec})
+
+
+def condition(obj, kind):
+    for item in obj.get("status", {}).get("conditions", []):
+        if item["type"] == kind:
+            return item
+    return {}
+
+
+def phase_is(k8s, namespace, name, phase):
+    def check():
+        obj = dataflow(k8s, namespace, name)
+        status = obj.get("status", {})
+        caught_up = status.get("observedGeneration") == obj["metadata"]["generation"]
+        return obj if caught_up and status.get("phase") == phase else None
+    return check
+
+
+def live_pods(k8s, namespace, name):
+    pods = k8s["core"].list_namespaced_pod(
+        namespace, label_selector=f"bytewax.io/dataflow={name}").items
+    return [pod for pod in pods if not pod.metadata.deletion_timestamp]
+
+
+def pods_of_run(k8s, namespace, name, count):
+    """The pods, once there are exactly `count` and all of them carry the run id of the
+    StatefulSet's current template: no process is left with an older address list."""
+    def check():
+        sts = k8s["apps"].read_namespaced_stateful_set(name, namespace)
+        run_id = sts.spec.template.metadata.annotations["bytewax.io/run-id"]
+        pods = k8s["core"].list_namespaced_pod(
+            namespace, label_selector=f"bytewax.io/dataflow={name}").items
+        if len(pods) != count:
+            return None
+        if any(pod.metadata.annotations.get("bytewax.io/run-id") != run_id for pod in pods):
+            return None
+        return pods
+    return check
+
+
+def env_of(pod):
+    return {item.name: item.value for item in pod.spec.containers[0].env if item.value}
+
+
+def test_a_dataflow_gets_its_children_and_becomes_ready(operator, kubelet, k8s, namespace):
+    kubelet.state[namespace] = {"phase": "Running"}
+    deploy(k8s, namespace, "flights", processesCount=2)
+
+    sts = wait_until(lambda: k8s["apps"].read_namespaced_stateful_set("flights", namespace),
+                     what="the StatefulSet")
+    assert sts.spec.replicas == 2
+    assert sts.spec.pod_management_policy == "Parallel"
+    assert sts.metadata.owner_references[0].kind == "Dataflow"
+    headless = k8s["core"].read_namespaced_service("flights", namespace)
+    assert headless.spec.cluster_ip == "None"
+    assert [port.port for port in headless.spec.ports] == [9999]
+    api = k8s["core"].read_namespaced_service("flights-api", namespace)
+    assert [port.port for port in api.spec.ports] == [3030]
+
+    ready = wait_until(phase_is(k8s, namespace, "flights", "Running"), what="Running")
+    assert condition(ready, "Ready")["status"] == "True"
+    assert (ready["status"]["processesReady"], ready["status"]["processesDesired"]) == (2, 2)
+    assert "bytewax.io/wax-cleanup" in ready["metadata"]["finalizers"]
+
+    # Read through core/v1: events.k8s.io/v1 lists the controllers' core events too, whose
+    # empty eventTime the Python client refuses to decode.
+    def reasons():
+        events = k8s["core"].list_namespaced_event(namespace).items
+        found = {event.reason for event in events if event.involved_object.name == "flights"
+                 and event.involved_object.kind == "Dataflow"}
+        return found if "ProcessesReady" in found else None
+    assert wait_until(reasons, what="a ProcessesReady event") <= {
+        "Pending", "ProcessesStarting", "ProcessesReady"}
+
+
+def test_rescale_restarts_every_process_with_the_new_address_list(operator, kubelet, k8s,
+                                                                   namespace):
+    kubelet.state[namespace] = {"phase": "Running"}
+    deploy(k8s, namespace, "scaled", processesCount=2)
+    wait_until(phase_is(k8s, namespace, "scaled", "Running"), what="Running at 2")
+    for count in (3, 1):
+        patch_spec(k8s, namespace, "scaled", processesCount=count)
+        pods = wait_until(pods_of_run(k8s, namespace, "scaled", count), timeout=90,
+                          what=f"{count} pods of the new configuration")
+        for pod in pods:
+            assert env_of(pod)["BYTEWAX_REPLICAS"] == str(count)
+        ready = wait_until(phase_is(k8s, namespace, "scaled", "Running"),
+                           what=f"Running at {count}")
+        assert ready["status"]["processesReady"] == count
+
+
+def test_suspend_scales_to_zero_and_resume_brings_it_back(operator, kubelet, k8s, namespace):
+    kubelet.state[namespace] = {"phase": "Running"}
+    deploy(k8s, namespace, "pausable", processesCount=2)
+    wait_until(phase_is(k8s, namespace, "pausable", "Running"), what="Running")
+
+    patch_spec(k8s, namespace, "pausable", suspend=True)
+    suspended = wait_until(phase_is(k8s, namespace, "pausable", "Suspended"), what="Suspended")
+    assert condition(suspended, "Suspended")["status"] == "True"
+    assert k8s["apps"].read_namespaced_stateful_set("pausable", namespace).spec.replicas == 0
+    wait_until(lambda: not live_pods(k8s, namespace, "pausable"), what="no pods")
+
+    patch_spec(k8s, namespace, "pausable", suspend=False)
+    wait_until(phase_is(k8s, namespace, "pausable", "Running"), what="Running again")
+    assert k8s["apps"].read_namespaced_stateful_set("pausable", namespace).spec.replicas == 2
+
+
+def test_new_code_restarts_every_process(operator, kubelet, k8s, namespace):
+    kubelet.state[namespace] = {"phase": "Running"}
+    deploy(k8s, namespace, "recoded", processesCount=2)
+    wait_until(phase_is(k8s, namespace, "recoded", "Running"), what="Running")
+    before = {pod.metadata.uid for pod in live_pods(k8s, namespace, "recoded")}
+    k8s["core"].patch_namespaced_config_map("recoded", namespace,
+                                            {"data": {"flow.py": FLOW + "# v2\n"}})
+
+    def replaced():
+        now = {pod.metadata.uid for pod in live_pods(k8s, namespace, "recoded")}
+        return len(now) == 2 and not now & before
+    wait_until(replaced, timeout=90, what="two new pods and none of the old ones")
+    wait_until(phase_is(k8s, namespace, "recoded", "Running"), what="Running again")
+
+
+def test_job_mode_runs_to_completion_once(operator, kubelet, k8s, namespace):
+    kubelet.state[namespace] = {"phase": "Succeeded", "exit_code": 0, "reason": "Completed"}
+    deploy(k8s, namespace, "batch", processesCount=2, jobMode=True)
+    job = wait_until(lambda: k8s["batch"].read_namespaced_job("batch", namespace),
+                     what="the Job")
+    assert job.spec.completion_mode == "Indexed"
+    assert (job.spec.completions, job.spec.parallelism) == (2, 2)
+    done = wait_until(phase_is(k8s, namespace, "batch", "Completed"), timeout=90,
+                      what="Completed")
+    assert condition(done, "Completed")["status"] == "True"
+    uid = k8s["batch"].read_namespaced_job("batch", namespace).metadata.uid
+    # Later reconciles (the resync runs every 10 s) leave the finished Job alone.
+    time.sleep(12)
+    assert k8s["batch"].read_namespaced_job("batch", namespace).metadata.uid == uid
+    assert dataflow(k8s, namespace, "batch")["status"]["phase"] == "Completed"
+
+
+def test_a_schedule_makes_a_cronjob(operator, k8s, namespace):
+    deploy(k8s, namespace, "nightly", schedule="30 2 * * *", concurrencyPolicy="Replace")
+    cron = wait_until(lambda: k8s["batch"].read_namespaced_cron_job("nightly", namespace),
+                      what="the CronJob")
+    assert cron.spec.schedule == "30 2 * * *"
+    assert cron.spec.concurrency_policy == "Replace"
+    wait_until(phase_is(k8s, namespace, "nightly", "Running"), what="scheduled")
+
+
+def test_crashing_processes_make_the_dataflow_degraded_with_the_reason(operator, kubelet, k8s,
+                                                                       namespace):
+    kubelet.state[namespace] = {"phase": "Running", "ready": False, "exit_code": 3,
+                                "restarts": 4}
+    deploy(k8s, namespace, "crashing", processesCount=1)
+    degraded = wait_until(phase_is(k8s, namespace, "crashing", "CrashLoopBackOff"),
+                          what="CrashLoopBackOff")
+    assert condition(degraded, "Degraded")["status"] == "True"
+    assert "exited with code 3" in condition(degraded, "Degraded")["message"]
+    assert condition(degraded, "Ready")["status"] == "False"
+
+
+def test_delete_removes_every_child(operator, kubelet, k8s, namespace):
+    kubelet.state[namespace] = {"phase": "Running"}
+    deploy(k8s, namespace, "gone", processesCount=2,
+           recovery={"enabled": True, "partsCount": 2})
+    wait_until(phase_is(k8s, namespace, "gone", "Running"), what="Running")
+    claims = wait_until(lambda: k8s["core"].list_namespaced_persistent_volume_claim(
+        namespace, label_selector="bytewax.io/dataflow=gone").items, what="recovery claims")
+    assert len(claims) == 2
+
+    k8s["custom"].delete_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL, "gone")
+
+    def nothing_left():
+        objects = [
+            k8s["custom"].list_namespaced_custom_object(GROUP, VERSION, namespace,
+                                                         PLURAL)["items"],
+            k8s["apps"].list_namespaced_stateful_set(namespace).items,
+            k8s["core"].list_namespaced_service(namespace).items,
+            k8s["core"].list_namespaced_config_map(
+                namespace, label_selector="bytewax.io/dataflow=gone").items,
+            k8s["core"].list_namespaced_persistent_volume_claim(namespace).items,
+            live_pods(k8s, namespace, "gone"),
+        ]
+        return not any(objects) or None
+    wait_until(nothing_left, timeout=90, what="every child gone")

@@ -1,0 +1,126 @@
+"""waxctl against a real cluster, through its kubeconfig: it picks the cluster as its target,
+deploys (the code ConfigMap and the Dataflow), lists, waits, suspends, resumes and deletes, with
+wax-operator and the test kubelet doing the rest."""
+
+import json
+import os
+import subprocess
+
+import pytest
+from kubernetes import client
+
+from conftest import BIN
+from kubelet import Kubelet, KubeletLoop
+from operator_process import Operator, wait_until
+
+FLOW = """from bytewax.dataflow import Dataflow
+import bytewax.operators as op
+from bytewax.testing import TestingSource
+
+flow = Dataflow("tiny")
+op.inspect("out", op.input("inp", flow, TestingSource(range(3))))
+"""
+
+
+@pytest.fixture(scope="module")
+def operator(cluster, tmp_path_factory):
+    running = Operator(cluster, tmp_path_factory.mktemp("operator")).start()
+    kubelet = KubeletLoop(Kubelet(cluster.api_client()))
+    yield kubelet
+    kubelet.stop()
+    running.stop()
+
+
+@pytest.fixture()
+def waxctl(cluster, tmp_path):
+    environment = {key: value for key, value in os.environ.items()
+                   if not key.startswith("WAX_")}
+    environment.update(KUBECONFIG=str(cluster.kubeconfig), HOME=str(tmp_path),
+                       WAX_DATA_DIR=str(tmp_path / "no-waxd"))
+
+    def run(*args, check=True):
+        result = subprocess.run([str(BIN / "waxctl"), *map(str, args)], env=environment,
+                                capture_output=True, text=True, timeout=120)
+        if check and result.returncode != 0:
+            raise AssertionError(f"waxctl {' '.join(map(str, args))} exited "
+                                 f"{result.returncode}:\n{result.stdout}\n{result.stderr}")
+        return result
+    return run
+
+
+@pytest.fixture()
+def flow_file(tmp_path):
+    path = tmp_path / "tiny_flow.py"
+    path.write_text(FLOW)
+    return path
+
+
+def test_kubeconfig_makes_the_cluster_the_target(cluster, waxctl):
+    described = json.loads(waxctl("target", "-o", "json").stdout)
+    assert described["target"] == "cluster"
+    assert described["why"] == "KUBECONFIG names a cluster"
+    assert described["server"].startswith("https://127.0.0.1:")
+    assert described["namespace"] == "default"
+
+
+def test_deploy_list_wait_suspend_resume_delete(operator, waxctl, flow_file, namespace, api):
+    operator.state[namespace] = {"phase": "Running"}
+    result = waxctl("dataflow", "deploy", flow_file, "-n", namespace, "-p", "2")
+    assert f"dataflow {namespace}/tiny-flow created" in result.stdout
+
+    core, apps = client.CoreV1Api(api), client.AppsV1Api(api)
+    code = core.read_namespaced_config_map("tiny-flow", namespace)
+    assert code.data["tiny_flow.py"] == FLOW
+    waxctl("dataflow", "wait", "tiny-flow", "-n", namespace, "--for=condition=Ready",
+           "--timeout", "90s")
+
+    listed = waxctl("dataflow", "list", "-A").stdout
+    row = next(line for line in listed.splitlines() if "tiny-flow" in line)
+    assert namespace in row and "2/2" in row and "Running" in row
+    got = json.loads(waxctl("dataflow", "get", "tiny-flow", "-n", namespace, "-o", "json").stdout)
+    assert got["status"]["processesReady"] == 2
+
+    waxctl("dataflow", "suspend", "tiny-flow", "-n", namespace)
+    wait_until(lambda: apps.read_namespaced_stateful_set("tiny-flow", namespace).spec.replicas
+               == 0, what="zero replicas")
+    waxctl("dataflow", "resume", "tiny-flow", "-n", namespace)
+    wait_until(lambda: apps.read_namespaced_stateful_set("tiny-flow", namespace).spec.replicas
+               == 2, what="two replicas again")
+
+    waxctl("dataflow", "delete", "tiny-flow", "-n", namespace, "--yes")
+    assert waxctl("dataflow", "get", "tiny-flow", "-n", namespace,
+                  check=False).returncode == 1
+    wait_until(lambda: not apps.list_namespaced_stateful_set(namespace).items,
+               what="the StatefulSet gone")
+    assert not core.list_namespaced_config_map(
+        namespace, label_selector="bytewax.io/dataflow=tiny-flow").items
+
+
+def test_dry_run_prints_the_manifests_and_creates_nothing(waxctl, flow_file, namespace, api):
+    result = waxctl("dataflow", "deploy", flow_file, "-n", namespace, "--dry-run", "-o", "json")
+    assert '"kind": "ConfigMap"' in result.stdout and '"kind": "Dataflow"' in result.stdout
+    custom = client.CustomObjectsApi(api)
+    assert not custom.list_namespaced_custom_object("bytewax.io", "v1alpha1", namespace,
+                                                    "dataflows")["items"]
+
+
+def test_an_invalid_dataflow_is_refused_with_the_field_named(waxctl, flow_file, namespace):
+    result = waxctl("dataflow", "deploy", flow_file, "-n", namespace, "-p", "0", check=False)
+    assert result.returncode == 1
+    assert "processesCount" in result.stderr
+
+
+def test_logs_of_a_process_that_does_not_exist_say_which_do(waxctl, flow_file, namespace):
+    waxctl("dataflow", "deploy", flow_file, "-n", namespace, "--yes")
+    result = waxctl("dataflow", "logs", "tiny-flow", "-n", namespace, "--process", "5",
+                    check=False)
+    assert result.returncode == 1
+    assert "has 1 process: choose a process from 0 to 0" in result.stderr
+
+
+def test_a_broken_kubeconfig_is_named(waxctl, tmp_path):
+    broken = tmp_path / "broken-kubeconfig"
+    broken.write_text("apiVersion: v1\nkind: Config\ncurrent-context: nowhere\n")
+    result = waxctl("--kubeconfig", broken, "dataflow", "list", check=False)
+    assert result.returncode == 1
+    assert str(broken) in result.stderr or "nowhere" in result.stderr, result.stderr
