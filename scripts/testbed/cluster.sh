@@ -139,7 +139,7 @@ start_apiserver() {
     --service-account-key-file="$dir/pki/sa.pub" \
     --service-account-signing-key-file="$dir/pki/sa.key" \
     --service-account-issuer="https://127.0.0.1:$port" \
-    --service-cluster-ip-range=10.0.0.0/24 \
+    --service-cluster-ip-range=10.0.0.0/16 \
     --authorization-mode=RBAC --token-auth-file="$dir/tokens.csv" \
     --allow-privileged=true --endpoint-reconciler-type=none \
     "${admission[@]}" \

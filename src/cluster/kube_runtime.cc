@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "cluster/workload_state.h"
+#include "common/digest.h"
 #include "common/error.h"
 #include "common/logging.h"
 #include "operator/run_id.h"
@@ -23,6 +24,7 @@ namespace resources = kube::resources;
 constexpr const char* kDataflowLabel = "bytewax.io/dataflow";
 constexpr const char* kManagedSelector = "app.kubernetes.io/managed-by=wax";
 constexpr const char* kRunIdAnnotation = "bytewax.io/run-id";
+constexpr const char* kAppliedAnnotation = "bytewax.io/applied";
 
 std::shared_ptr<spdlog::logger> log() {
   return logger("kube-runtime");
@@ -72,25 +74,61 @@ bool beingDeleted(const json& object) {
   return object.at("metadata").contains("deletionTimestamp");
 }
 
+// What the runtime reads of a cached child: its metadata and status, and of a workload the
+// replica count and the template's metadata (the run id). Pod templates, with their init
+// scripts and environment, are most of an object and are never read back.
+json trimmed(json object) {
+  json kept = {{"metadata", std::move(object["metadata"])}};
+  if (object.contains("status")) {
+    kept["status"] = std::move(object["status"]);
+  }
+  auto spec = object.find("spec");
+  if (spec != object.end() && spec->is_object()) {
+    for (const char* field : {"replicas", "suspend", "schedule"}) {
+      if (spec->contains(field)) {
+        kept["spec"][field] = std::move((*spec)[field]);
+      }
+    }
+    if (auto podTemplate = spec->find("template"); podTemplate != spec->end()) {
+      kept["spec"]["template"]["metadata"] = podTemplate->value("metadata", json::object());
+    }
+  }
+  return kept;
+}
+
 }  // namespace
 
 struct KubeRuntime::Informers {
   kube::Informer statefulSets;
   kube::Informer jobs;
   kube::Informer cronJobs;
+  kube::Informer services;
   kube::Informer pods;
 
   Informers(kube::Client& client, const std::vector<std::string>& namespaces, const Notify& notify)
       : statefulSets(client, options(resources::kStatefulSets, namespaces), handlers(notify)),
         jobs(client, options(resources::kJobs, namespaces), handlers(notify)),
         cronJobs(client, options(resources::kCronJobs, namespaces), handlers(notify)),
+        services(client, options(resources::kServices, namespaces), handlers(notify)),
         pods(client, options(resources::kPods, namespaces), handlers(notify)) {}
 
-  std::vector<kube::Informer*> all() { return {&statefulSets, &jobs, &cronJobs, &pods}; }
+  std::vector<kube::Informer*> all() { return {&statefulSets, &jobs, &cronJobs, &services, &pods}; }
 
-  kube::Informer& workloads(const std::string& kind) {
-    return kind == "StatefulSet" ? statefulSets : kind == "Job" ? jobs : cronJobs;
+  // The cache of a kind of child, or null for kinds that are not cached.
+  kube::Informer* of(const std::string& kind) {
+    if (kind == "StatefulSet") {
+      return &statefulSets;
+    }
+    if (kind == "Job") {
+      return &jobs;
+    }
+    if (kind == "CronJob") {
+      return &cronJobs;
+    }
+    return kind == "Service" ? &services : nullptr;
   }
+
+  kube::Informer& workloads(const std::string& kind) { return *of(kind); }
 
   static kube::InformerOptions options(const kube::Resource& resource,
                                        const std::vector<std::string>& namespaces) {
@@ -98,6 +136,7 @@ struct KubeRuntime::Informers {
     options.resource = resource;
     options.namespaces = namespaces;
     options.labelSelector = kManagedSelector;
+    options.transform = trimmed;
     return options;
   }
 
@@ -208,19 +247,60 @@ RunState KubeRuntime::sync(const core::Dataflow& dataflow, bool run) {
   return kind == "CronJob" ? judgeCronJob(view) : judgeWorkload(view);
 }
 
+// Applies what changed. Each child carries the hash of what was rendered for it; a cached child
+// with the same hash is already as rendered and is not sent again, which makes the reconciles
+// that change nothing (most of them) cost no request. Returns the workload.
 json KubeRuntime::applyChildren(const core::Dataflow& dataflow, const std::string& runId) {
   render::RenderOptions renderOptions = options_.render;
   renderOptions.runId = runId;
+  const auto& ns = dataflow.metadata.namespace_;
   json workload;
-  for (const auto& child : render::renderChildren(dataflow, renderOptions)) {
+  for (json child : render::renderChildren(dataflow, renderOptions)) {
     const std::string kind = child.at("kind");
-    json applied =
-        client_.apply(resourceForKind(kind), child, {options_.fieldManager, /*force=*/true});
+    const std::string name = child["metadata"].value("name", "");
+    const std::string hash = sha256Hex(child.dump()).substr(0, 16);
+    child["metadata"]["annotations"][kAppliedAnnotation] = hash;
+    json current = unchangedChild(kind, ns, name, hash);
+    if (current.is_null()) {
+      current =
+          client_.apply(resourceForKind(kind), child, {options_.fieldManager, /*force=*/true});
+      rememberApplied(kind, ns, name, hash);
+    }
     if (kind == "StatefulSet" || kind == "Job" || kind == "CronJob") {
-      workload = std::move(applied);
+      workload = std::move(current);
     }
   }
   return workload;
+}
+
+// The child as cached when it is as rendered (`hash`), else null. Kinds without a cache (claims
+// and PodMonitors) are remembered as applied by this process instead.
+json KubeRuntime::unchangedChild(const std::string& kind, const std::string& ns,
+                                 const std::string& name, const std::string& hash) {
+  if (auto* informer = informers_->of(kind)) {
+    auto cached = informer->get(ns, name);
+    if (cached && !beingDeleted(*cached) && annotation(*cached, kAppliedAnnotation) == hash) {
+      return *cached;
+    }
+    return nullptr;
+  }
+  std::lock_guard lock(appliedMutex_);
+  auto found = applied_.find(kind + "/" + ns + "/" + name);
+  return found != applied_.end() && found->second == hash ? json::object() : json();
+}
+
+void KubeRuntime::rememberApplied(const std::string& kind, const std::string& ns,
+                                  const std::string& name, const std::string& hash) {
+  if (informers_->of(kind) == nullptr) {
+    std::lock_guard lock(appliedMutex_);
+    applied_[kind + "/" + ns + "/" + name] = hash;
+  }
+}
+
+void KubeRuntime::forgetApplied(const std::string& ns, const std::string& name) {
+  std::lock_guard lock(appliedMutex_);
+  applied_.erase("PersistentVolumeClaim/" + ns + "/" + name + "-recovery");
+  applied_.erase("PodMonitor/" + ns + "/" + name);
 }
 
 // A Job's pod template cannot change, so a Job of an older configuration is deleted, with its
@@ -262,6 +342,7 @@ void KubeRuntime::removeOtherWorkloads(const std::string& ns, const std::string&
 }
 
 void KubeRuntime::cleanup(const std::string& ns, const std::string& name) {
+  forgetApplied(ns, name);
   for (const std::string kind : {"StatefulSet", "Job", "CronJob"}) {
     deleteQuietly(resourceForKind(kind), ns, name);
   }

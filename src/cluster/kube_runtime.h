@@ -2,7 +2,9 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -50,6 +52,11 @@ class KubeRuntime : public operator_::Runtime {
  private:
   struct Informers;
   nlohmann::json applyChildren(const core::Dataflow& dataflow, const std::string& runId);
+  nlohmann::json unchangedChild(const std::string& kind, const std::string& ns,
+                                const std::string& name, const std::string& hash);
+  void rememberApplied(const std::string& kind, const std::string& ns, const std::string& name,
+                       const std::string& hash);
+  void forgetApplied(const std::string& ns, const std::string& name);
   bool replaceStaleJob(const core::Dataflow& dataflow, const std::string& runId);
   void removeOtherWorkloads(const std::string& ns, const std::string& name,
                             const std::string& keep);
@@ -64,6 +71,8 @@ class KubeRuntime : public operator_::Runtime {
   Notify notify_;
   std::unique_ptr<Informers> informers_;
   std::atomic<bool> started_{false};
+  std::mutex appliedMutex_;
+  std::map<std::string, std::string> applied_;  // "kind/ns/name" -> hash; guarded by the mutex
 };
 
 }  // namespace wax::cluster

@@ -48,11 +48,16 @@ json forServer(const kube::Resource& resource, json object) {
 // controller sees every change of state even when the connection to the server is lost.
 class InformerWatch : public store::Watch {
  public:
-  InformerWatch(kube::Client& client, kube::InformerOptions options)
-      : informer_(client, std::move(options), handlers()) {
+  InformerWatch(kube::Client& client, kube::InformerOptions options, KubeStore& store,
+                const store::Kind& kind)
+      : store_(store), informer_(client, std::move(options), handlers()) {
+    store_.registerCache(kind, &informer_);
     informer_.start();
   }
-  ~InformerWatch() override { stop(); }
+  ~InformerWatch() override {
+    stop();
+    store_.unregisterCache(&informer_);
+  }
 
   std::optional<store::WatchEvent> next(std::chrono::milliseconds timeout) override {
     std::unique_lock lock(mutex_);
@@ -94,6 +99,7 @@ class InformerWatch : public store::Watch {
     ready_.notify_one();
   }
 
+  KubeStore& store_;
   std::mutex mutex_;
   std::condition_variable ready_;
   std::deque<store::WatchEvent> events_;  // guarded by mutex_
@@ -149,7 +155,37 @@ json KubeStore::create(const store::Kind& kind, const json& object) {
   return toStoreObject(kind, client_.create(resource, body, {options_.fieldManager}));
 }
 
+void KubeStore::registerCache(const store::Kind& kind, const kube::Informer* informer) {
+  std::lock_guard lock(cachesMutex_);
+  caches_.emplace(kind, informer);
+}
+
+void KubeStore::unregisterCache(const kube::Informer* informer) {
+  std::lock_guard lock(cachesMutex_);
+  std::erase_if(caches_, [informer](const auto& entry) { return entry.second == informer; });
+}
+
+// A synced cache of `kind` that holds namespace `ns` ("" for all), or null.
+const kube::Informer* KubeStore::cacheFor(const store::Kind& kind, const std::string& ns) const {
+  std::lock_guard lock(cachesMutex_);
+  const auto [begin, end] = caches_.equal_range(kind);
+  for (auto it = begin; it != end; ++it) {
+    const auto& scopes = it->second->namespaces();
+    const bool covers = scopes.empty() || (!ns.empty() && std::find(scopes.begin(), scopes.end(),
+                                                                    ns) != scopes.end());
+    if (covers && it->second->synced()) {
+      return it->second;
+    }
+  }
+  return nullptr;
+}
+
 json KubeStore::get(const store::Kind& kind, const std::string& ns, const std::string& name) {
+  if (const auto* cache = cacheFor(kind, ns)) {
+    if (auto cached = cache->get(ns, name)) {
+      return toStoreObject(kind, *cached);
+    }
+  }
   return toStoreObject(kind, client_.get(resourceOf(kind), ns, name));
 }
 
@@ -161,6 +197,12 @@ store::ListResult KubeStore::list(const store::Kind& kind, const std::string& ns
   }
   store::ListResult result;
   for (const auto& scope : scopes) {
+    if (const auto* cache = cacheFor(kind, scope)) {
+      for (const auto& item : cache->list(scope)) {
+        result.items.push_back(toStoreObject(kind, *item));
+      }
+      continue;
+    }
     auto page = client_.list(resource, scope);
     for (auto& item : page.items) {
       result.items.push_back(toStoreObject(kind, std::move(item)));
@@ -233,7 +275,7 @@ store::WatchPtr KubeStore::watch(const store::Kind& kind, const std::string& ns,
     options.initialResourceVersion = fromResourceVersion;
   }
   return std::make_unique<TranslatingWatch>(
-      kind, std::make_unique<InformerWatch>(client_, std::move(options)));
+      kind, std::make_unique<InformerWatch>(client_, std::move(options), *this, kind));
 }
 
 std::vector<std::string> KubeStore::namespaces() {

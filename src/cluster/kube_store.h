@@ -1,9 +1,12 @@
 #pragma once
 
+#include <map>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "kube/client.h"
+#include "kube/informer.h"
 #include "store/store.h"
 
 // The store seam over the kube-apiserver: Dataflows are the bytewax.io/v1alpha1 custom
@@ -25,6 +28,10 @@ const kube::Resource& resourceOf(const store::Kind& kind);
 // core/schema.h (managedFields, ownerReferences and the like are the server's business).
 nlohmann::json toStoreObject(const store::Kind& kind, nlohmann::json object);
 
+// While a watch of a kind runs, its informer's cache answers get() and list() of that kind (the
+// controller reads far more than it writes); a miss, or a kind nobody watches, asks the API
+// server. Reads from the cache may trail writes by a moment, as in every controller that uses
+// informers; writes carry their resourceVersion, so acting on a stale read fails with 409.
 class KubeStore : public store::Store {
  public:
   KubeStore(kube::Client& client, KubeStoreOptions options = {});
@@ -41,9 +48,17 @@ class KubeStore : public store::Store {
                         const std::string& fromResourceVersion) override;
   std::vector<std::string> namespaces() override;
 
+  // Used by the watches this store hands out.
+  void registerCache(const store::Kind& kind, const kube::Informer* informer);
+  void unregisterCache(const kube::Informer* informer);
+
  private:
+  const kube::Informer* cacheFor(const store::Kind& kind, const std::string& ns) const;
+
   kube::Client& client_;
   KubeStoreOptions options_;
+  mutable std::mutex cachesMutex_;
+  std::multimap<store::Kind, const kube::Informer*> caches_;  // guarded by cachesMutex_
 };
 
 }  // namespace wax::cluster

@@ -111,6 +111,9 @@ Informer::ObjectPtr Informer::prepare(json object) const {
   if (options_.stripManagedFields && object.contains("metadata")) {
     object["metadata"].erase("managedFields");
   }
+  if (options_.transform) {
+    object = options_.transform(std::move(object));
+  }
   return std::make_shared<const json>(std::move(object));
 }
 

@@ -34,6 +34,9 @@ struct InformerOptions {
   int64_t pageSize = 500;
   // metadata.managedFields is often the bulk of an object; the cache rarely needs it.
   bool stripManagedFields = true;
+  // Applied to every object before it is cached and handed to handlers, e.g. to keep only the
+  // fields a controller reads: a cache of thousands of full objects is most of its memory.
+  std::function<nlohmann::json(nlohmann::json)> transform;
   // The server ends each watch after this, jittered up to twice as long (as client-go does), so
   // connections are re-established and load spreads over API servers.
   std::chrono::seconds watchTimeout{300};
@@ -80,6 +83,8 @@ class Informer {
   std::vector<ObjectPtr> list(std::string_view ns = {}) const;
   size_t size() const;
   Stats stats() const;
+  // The namespaces it watches; empty for every namespace.
+  const std::vector<std::string>& namespaces() const { return options_.namespaces; }
 
  private:
   struct Change {

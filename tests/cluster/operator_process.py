@@ -11,12 +11,14 @@ from conftest import BIN
 
 
 class Operator:
-    def __init__(self, cluster, log_dir: Path, *extra, identity="wax-operator-test"):
+    def __init__(self, cluster, log_dir: Path, *extra, identity="wax-operator-test",
+                 resync_seconds=10, log_level="debug"):
         self.cluster = cluster
         self.log_path = log_dir / f"{identity}.log"
         self.args = [str(BIN / "wax-operator"), "--kubeconfig", str(cluster.kubeconfig),
                      "--metrics-address", "127.0.0.1:0", "--identity", identity,
-                     "--resync-seconds", "10", "--log-level", "debug", *map(str, extra)]
+                     "--resync-seconds", str(resync_seconds), "--log-level", log_level,
+                     *map(str, extra)]
         self.process = None
 
     def start(self):

@@ -420,7 +420,9 @@ TEST(RenderTest, CodeComesFromTheNamedConfigMapAndTarball) {
 TEST(RenderTest, CodeConfigMapIsOptionalWhenArtifactsAreDownloaded) {
   auto flow = dataflow();
   flow.spec.artifactsDownload = core::ArtifactsDownload{.url = "https://example.com/a.tar"};
-  for (const json& volume : podTemplateOf(render(flow))["spec"]["volumes"]) {
+  // Named, so that the loop does not walk a temporary that is gone.
+  const json pod = podTemplateOf(render(flow));
+  for (const json& volume : pod["spec"]["volumes"]) {
     if (volume["name"] == "python-files") {
       EXPECT_EQ(volume["configMap"], json::parse(R"({"name": "flow", "optional": true})"));
     }
@@ -474,7 +476,8 @@ TEST(RenderTest, RecoveryGetsAVolumePerPodByDefault) {
   EXPECT_EQ(claims[0]["metadata"]["name"], "recovery");
   EXPECT_EQ(claims[0]["spec"], json::parse(R"({"accessModes": ["ReadWriteOnce"],
       "resources": {"requests": {"storage": "10Gi"}}, "storageClassName": "fast"})"));
-  for (const json& volume : podTemplateOf(objects)["spec"]["volumes"]) {
+  const json pod = podTemplateOf(objects);
+  for (const json& volume : pod["spec"]["volumes"]) {
     EXPECT_NE(volume["name"], "recovery");
   }
   EXPECT_EQ(envValue(container(podTemplateOf(objects), "init-recovery"), "WAX_RECOVERY_SHARED"),
