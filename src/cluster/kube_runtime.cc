@@ -78,7 +78,12 @@ bool beingDeleted(const json& object) {
 // replica count and the template's metadata (the run id). Pod templates, with their init
 // scripts and environment, are most of an object and are never read back.
 json trimmed(json object) {
-  json kept = {{"metadata", std::move(object["metadata"])}};
+  json& metadata = object["metadata"];
+  for (const char* unread :
+       {"ownerReferences", "creationTimestamp", "generateName", "finalizers"}) {
+    metadata.erase(unread);
+  }
+  json kept = {{"metadata", std::move(metadata)}};
   if (object.contains("status")) {
     kept["status"] = std::move(object["status"]);
   }

@@ -5,6 +5,8 @@
 #include <deque>
 #include <mutex>
 
+#include <fmt/format.h>
+
 #include "common/error.h"
 #include "core/schema.h"
 #include "kube/informer.h"
@@ -182,9 +184,11 @@ const kube::Informer* KubeStore::cacheFor(const store::Kind& kind, const std::st
 
 json KubeStore::get(const store::Kind& kind, const std::string& ns, const std::string& name) {
   if (const auto* cache = cacheFor(kind, ns)) {
+    // A synced cache knows what exists: a miss is an answer, not a reason to ask the server.
     if (auto cached = cache->get(ns, name)) {
       return toStoreObject(kind, *cached);
     }
+    throw Error(ErrorCode::NotFound, fmt::format("{} \"{}/{}\" not found", kind, ns, name));
   }
   return toStoreObject(kind, client_.get(resourceOf(kind), ns, name));
 }

@@ -28,10 +28,11 @@ const kube::Resource& resourceOf(const store::Kind& kind);
 // core/schema.h (managedFields, ownerReferences and the like are the server's business).
 nlohmann::json toStoreObject(const store::Kind& kind, nlohmann::json object);
 
-// While a watch of a kind runs, its informer's cache answers get() and list() of that kind (the
-// controller reads far more than it writes); a miss, or a kind nobody watches, asks the API
-// server. Reads from the cache may trail writes by a moment, as in every controller that uses
-// informers; writes carry their resourceVersion, so acting on a stale read fails with 409.
+// Once a watch of a kind has synced, its informer's cache answers get() and list() of that kind
+// in the namespaces it covers (the controller reads far more than it writes); other reads ask
+// the API server. Reads from the cache may trail writes by a moment, as in every controller
+// built on informers: writes carry their resourceVersion, so acting on a stale read fails with
+// 409, and a change not yet seen arrives as a watch event that reconciles again.
 class KubeStore : public store::Store {
  public:
   KubeStore(kube::Client& client, KubeStoreOptions options = {});

@@ -79,19 +79,27 @@ bool Informer::waitForSync(std::chrono::milliseconds timeout) const {
   return syncedCv_.wait_for(lock, timeout, [&] { return syncedReflectors_ >= scopes; });
 }
 
+Informer::Packed Informer::pack(const json& object) {
+  return {json::to_msgpack(object), versionOf(object)};
+}
+
+Informer::ObjectPtr Informer::unpack(const Packed& packed) {
+  return std::make_shared<const json>(json::from_msgpack(packed.bytes));
+}
+
 Informer::ObjectPtr Informer::get(std::string_view ns, std::string_view name) const {
   std::string key = ns.empty() ? std::string(name) : fmt::format("{}/{}", ns, name);
   std::lock_guard lock(cacheMutex_);
   auto it = cache_.find(key);
-  return it == cache_.end() ? nullptr : it->second;
+  return it == cache_.end() ? nullptr : unpack(it->second);
 }
 
 std::vector<Informer::ObjectPtr> Informer::list(std::string_view ns) const {
   std::vector<ObjectPtr> objects;
   std::lock_guard lock(cacheMutex_);
-  for (const auto& [key, object] : cache_) {
+  for (const auto& [key, packed] : cache_) {
     if (inScope(key, std::string(ns))) {
-      objects.push_back(object);
+      objects.push_back(unpack(packed));
     }
   }
   return objects;
@@ -127,18 +135,18 @@ std::vector<Informer::Change> Informer::replace(const std::string& ns, std::vect
     auto it = cache_.find(key);
     if (it == cache_.end()) {
       auto object = prepare(std::move(item));
-      cache_.emplace(key, object);
+      cache_.emplace(key, pack(*object));
       changes.push_back({nullptr, object});
-    } else if (versionOf(*it->second) != versionOf(item)) {
+    } else if (it->second.version != versionOf(item)) {
       auto object = prepare(std::move(item));
-      changes.push_back({it->second, object});
-      it->second = object;
+      changes.push_back({unpack(it->second), object});
+      it->second = pack(*object);
     }
   }
   // What the list no longer has was deleted while we were not watching.
   for (auto it = cache_.begin(); it != cache_.end();) {
     if (inScope(it->first, ns) && !listed.contains(it->first)) {
-      changes.push_back({it->second, nullptr});
+      changes.push_back({unpack(it->second), nullptr});
       it = cache_.erase(it);
     } else {
       ++it;
@@ -155,17 +163,17 @@ std::vector<Informer::Change> Informer::applyEvent(const WatchEvent& event) {
     if (it == cache_.end()) {
       return {};
     }
-    Change change{it->second, nullptr};
+    Change change{unpack(it->second), nullptr};
     cache_.erase(it);
     return {change};
   }
   auto object = prepare(event.object);
   if (it == cache_.end()) {
-    cache_.emplace(key, object);
+    cache_.emplace(key, pack(*object));
     return {{nullptr, object}};
   }
-  Change change{it->second, object};
-  it->second = object;
+  Change change{unpack(it->second), object};
+  it->second = pack(*object);
   return {change};
 }
 

@@ -77,7 +77,7 @@ class Informer {
   bool synced() const;
   bool waitForSync(std::chrono::milliseconds timeout) const;
 
-  // Read-only snapshots: the objects are immutable and shared, so holding one is cheap.
+  // Read-only snapshots, parsed from the cache for each call.
   ObjectPtr get(std::string_view ns, std::string_view name) const;
   // Every cached object, or those of one namespace.
   std::vector<ObjectPtr> list(std::string_view ns = {}) const;
@@ -106,9 +106,17 @@ class Informer {
 
   mutable std::mutex cacheMutex_;
   mutable std::condition_variable syncedCv_;
-  std::map<std::string, ObjectPtr> cache_;  // "ns/name" (or "name"); guarded by cacheMutex_
-  size_t syncedReflectors_ = 0;             // guarded by cacheMutex_
-  Stats stats_;                             // guarded by cacheMutex_
+  // An object as cached: MessagePack, a fraction of the memory of a parsed object, which adds
+  // up with thousands of them; it is parsed again when read.
+  struct Packed {
+    std::vector<uint8_t> bytes;
+    std::string version;  // metadata.resourceVersion
+  };
+  static Packed pack(const nlohmann::json& object);
+  static ObjectPtr unpack(const Packed& packed);
+  std::map<std::string, Packed> cache_;  // "ns/name" (or "name"); guarded by cacheMutex_
+  size_t syncedReflectors_ = 0;          // guarded by cacheMutex_
+  Stats stats_;                          // guarded by cacheMutex_
 
   std::mutex handlerMutex_;  // serializes handler calls
 
