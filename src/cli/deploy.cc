@@ -47,6 +47,18 @@ std::string readFile(const std::string& path, const std::string& argument,
   return content.str();
 }
 
+// Text travels in JSON, which must be UTF-8; the library's own error would not say which file.
+void requireUtf8(const std::string& text, const std::string& argument, const std::string& path) {
+  try {
+    (void)nlohmann::json(text).dump();
+  } catch (const nlohmann::json::type_error&) {
+    throw Error(ErrorCode::BadRequest,
+                fmt::format("{}: {} is not UTF-8 text; save it as UTF-8 (what Python expects), "
+                            "or send it inside a tarball",
+                            argument, path));
+  }
+}
+
 std::string base64(const std::string& data) {
   std::string encoded(4 * ((data.size() + 2) / 3) + 1, '\0');
   const int length = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(encoded.data()),
@@ -67,8 +79,10 @@ bool isTarball(const std::string& path) {
 }
 
 std::vector<std::string> readRequirements(const std::string& path) {
-  std::istringstream lines(
-      readFile(path, "-r/--requirements-file-name", "give a pip requirements file"));
+  const std::string argument = "-r/--requirements-file-name";
+  const std::string text = readFile(path, argument, "give a pip requirements file");
+  requireUtf8(text, argument, path);
+  std::istringstream lines(text);
   std::vector<std::string> requirements;
   for (std::string line; std::getline(lines, line);) {
     line = line.substr(0, line.find('#'));
@@ -213,6 +227,7 @@ nlohmann::json codeObject(const DeployFlags& flags, nlohmann::json& manifest) {
     if (!spec.contains("pythonFileName")) {
       spec["pythonFileName"] = fileName;
     }
+    requireUtf8(content, "PATH", flags.path);
     code["data"] = {{spec["pythonFileName"].get<std::string>(), content}};
   }
   return code;

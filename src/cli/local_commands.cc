@@ -85,7 +85,8 @@ std::string logTail(const std::string& dataDir, std::streamoff offset, size_t co
 [[noreturn]] void execWaxd(const std::string& dataDir, const std::vector<std::string>& extra) {
   setsid();
   const std::string log = waxdLogPath(dataDir);
-  const int out = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  // waxd's log may quote what dataflows print: this user's alone, like the rest of the data.
+  const int out = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
   const int in = open("/dev/null", O_RDONLY);
   if (out >= 0 && in >= 0) {
     dup2(in, STDIN_FILENO);
@@ -141,7 +142,10 @@ int start(const std::string& dataDir, const std::vector<std::string>& extra) {
     std::cout << fmt::format("waxd is already running at {} (pid {})\n", state->url, state->pid);
     return kExitOk;
   }
-  fs::create_directories(dataDir);
+  if (!fs::exists(dataDir)) {
+    fs::create_directories(dataDir);
+    fs::permissions(dataDir, fs::perms::owner_all);  // an existing directory is left as it is
+  }
   std::error_code noLog;
   const auto logSize = fs::file_size(waxdLogPath(dataDir), noLog);
   const pid_t waxd = spawnWaxd(dataDir, extra);

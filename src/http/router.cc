@@ -73,11 +73,18 @@ void Dispatcher::filter(Filter filter) {
   filters_.push_back(std::move(filter));
 }
 
-Response Dispatcher::dispatch(Request& request) const {
+std::optional<Response> Dispatcher::screen(const Request& request) const {
   for (const auto& filter : filters_) {
     if (auto stop = filter(request)) {
-      return *stop;
+      return stop;
     }
+  }
+  return std::nullopt;
+}
+
+Response Dispatcher::dispatch(Request& request) const {
+  if (auto stop = screen(request)) {
+    return *stop;
   }
   auto match = router_.find(request.method, request.path);
   if (match.handler == nullptr) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,8 @@ class Dispatcher : public Routes {
   void route(const std::string& method, const std::string& pattern, Handler handler) override;
   void filter(Filter filter);
   Response dispatch(Request& request) const;
+  // The filters alone: an answer they give ends the request before its body is read.
+  std::optional<Response> screen(const Request& request) const;
 
  private:
   Response invoke(const Handler& handler, const Request& request) const;

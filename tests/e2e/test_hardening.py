@@ -141,7 +141,61 @@ def test_data_directory_is_private(waxd):
     assert (waxd.data_dir / "store.db").stat().st_mode & 0o077 == 0
 
 
+def test_local_start_makes_a_private_data_directory_and_log(tmp_path):
+    data_dir = tmp_path / "new-data"
+    waxctl = [str(BIN / "waxctl"), "--data-dir", str(data_dir)]
+    subprocess.run([*waxctl, "local", "start"], check=True, capture_output=True, timeout=60)
+    try:
+        assert data_dir.stat().st_mode & 0o077 == 0
+        assert (data_dir / "waxd.log").stat().st_mode & 0o077 == 0
+    finally:
+        subprocess.run([*waxctl, "local", "stop"], check=True, capture_output=True, timeout=60)
+
+
 def test_waxd_refuses_a_python_that_does_not_exist(tmp_path):
     result = subprocess.run([str(BIN / "waxd"), "--data-dir", str(tmp_path), "--python",
                              "/nonexistent/python"], capture_output=True, text=True, timeout=30)
     assert result.returncode == 1 and "--python" in result.stderr
+
+
+def rss_mib(pid):
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS")
+
+
+def send_chunked(waxd, megabytes, token=None):
+    """POSTs `megabytes` of a chunked body; returns the status and the parsed answer."""
+    url = urlparse(waxd.url)
+    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=60)
+    headers = {"Transfer-Encoding": "chunked", "Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    chunk = b" " * (1024 * 1024)
+    try:
+        connection.putrequest("POST", "/api/v1/namespaces/default/configmaps")
+        for name, value in headers.items():
+            connection.putheader(name, value)
+        connection.endheaders()
+        for _ in range(megabytes):
+            connection.send(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        connection.send(b"0\r\n\r\n")
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # the server answered and closed before the whole body was sent
+    response = connection.getresponse()
+    body = response.read()
+    connection.close()
+    return response.status, json.loads(body)
+
+
+def test_chunked_bodies_are_limited_and_need_the_token_first(waxd):
+    before = rss_mib(waxd.process.pid)
+    status, body = send_chunked(waxd, 200)
+    assert status == 401
+    status, body = send_chunked(waxd, 40, waxd.token)
+    assert status == 413
+    assert "over 16 MiB" in body["message"]
+    assert rss_mib(waxd.process.pid) - before < 64, "the refused bodies were kept in memory"
+    status, _ = waxd.api("GET", "/api/v1/dataflows")
+    assert status == 200

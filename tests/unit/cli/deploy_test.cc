@@ -43,6 +43,21 @@ TEST_F(DeployTest, PythonFileBecomesCodeObjectAndNameComesFromTheFile) {
   EXPECT_EQ((*objects.code)["data"]["My_Flow.py"], "flow = None\n");
 }
 
+TEST_F(DeployTest, CodeThatIsNotUtf8IsNamedWithTheFix) {
+  DeployFlags flags;
+  flags.path = write("latin1.py", "name = \"caf\xe9\"\n");
+  try {
+    buildDeployObjects(flags);
+    FAIL() << "accepted";
+  } catch (const Error& error) {
+    EXPECT_NE(std::string(error.what()).find("latin1.py is not UTF-8 text"), std::string::npos)
+        << error.what();
+  }
+  flags.path = write("flow.py", "flow = None\n");
+  flags.requirementsFile = write("requirements.txt", "pand\xe4s\n");
+  EXPECT_THROW(buildDeployObjects(flags), Error);
+}
+
 TEST_F(DeployTest, FlagsMapOntoTheSpecLikeBytewaxWaxctl) {
   DeployFlags flags;
   flags.path = write("flow.py", "x");
