@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include "cli/cluster_api.h"
 #include "cli/commands.h"
 #include "common/error.h"
 #include "common/paths.h"
@@ -19,6 +20,10 @@ int main(int argc, char** argv) {
                        fmt::format("waxctl {} (commit {})", wax::kVersion, wax::kGitCommit));
   app.require_subcommand(1);
   wax::cli::Context context;
+  context.argv.assign(argv, argv + argc);
+#ifdef WAXCTL_CLUSTER
+  wax::cli::registerClusterSupport(wax::cli::makeClusterSupport);
+#endif
   context.flags.dataDir = wax::defaultDataDir();
   app.add_option("--server", context.flags.server,
                  "WaxAPI URL; without it, see `waxctl target` for what is used")

@@ -1,11 +1,13 @@
 #include "cli/cluster_api.h"
 
 #include "api/api.h"
+#include "cli/context.h"
 #include "cluster/kube_runtime.h"
 #include "cluster/kube_store.h"
 #include "common/version.h"
 #include "http/router.h"
 #include "kube/client.h"
+#include "kube/kubeconfig.h"
 
 namespace wax::cli {
 
@@ -40,10 +42,22 @@ class ClusterApi : public InProcessApi {
   http::Dispatcher dispatcher_;
 };
 
+class KubeconfigSupport : public ClusterSupport {
+ public:
+  explicit KubeconfigSupport(const GlobalFlags& flags)
+      : config_(kube::loadConfig({flags.kubeconfig, flags.kubeContext, ""})) {}
+  std::string defaultNamespace() override { return config_.ns; }
+  std::string server() override { return config_.server; }
+  std::shared_ptr<InProcessApi> api() override { return std::make_shared<ClusterApi>(config_); }
+
+ private:
+  kube::Config config_;
+};
+
 }  // namespace
 
-std::shared_ptr<InProcessApi> clusterApi(const kube::Config& config) {
-  return std::make_shared<ClusterApi>(config);
+std::unique_ptr<ClusterSupport> makeClusterSupport(const GlobalFlags& flags) {
+  return std::make_unique<KubeconfigSupport>(flags);
 }
 
 }  // namespace wax::cli

@@ -1,11 +1,14 @@
 #include "cli/context.h"
 
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
 #include <nlohmann/json.hpp>
 
-#include "cli/cluster_api.h"
 #include "common/error.h"
 #include "common/paths.h"
 
@@ -85,15 +88,48 @@ const Target& Context::target() {
   return *target_;
 }
 
-const kube::Config& Context::kubeConfig() {
-  if (!kubeConfig_) {
-    kubeConfig_ = kube::loadConfig({flags.kubeconfig, flags.kubeContext, ""});
+namespace {
+
+ClusterSupportFactory registeredFactory = nullptr;
+
+// Replaces this process with waxctl-cluster from the same directory, with the same arguments.
+[[noreturn]] void reexecAsClusterClient(const std::vector<std::string>& argv) {
+  std::error_code error;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", error);
+  const std::string binary = (self.parent_path() / "waxctl-cluster").string();
+  std::vector<char*> args;
+  args.push_back(const_cast<char*>(binary.c_str()));
+  for (size_t i = 1; i < argv.size(); ++i) {
+    args.push_back(const_cast<char*>(argv[i].c_str()));
   }
-  return *kubeConfig_;
+  args.push_back(nullptr);
+  execv(binary.c_str(), args.data());
+  throw Error(ErrorCode::Internal, "cannot run " + binary + " for a cluster target: " +
+                                       std::strerror(errno) + "; reinstall waxctl with it");
+}
+
+}  // namespace
+
+void registerClusterSupport(ClusterSupportFactory factory) {
+  registeredFactory = factory;
+}
+
+ClusterSupportFactory clusterSupportFactory() {
+  return registeredFactory;
+}
+
+ClusterSupport& Context::cluster() {
+  if (!cluster_) {
+    if (registeredFactory == nullptr) {
+      reexecAsClusterClient(argv);
+    }
+    cluster_ = registeredFactory(flags);
+  }
+  return *cluster_;
 }
 
 std::string Context::defaultNamespace() {
-  return target().kind == Target::Kind::Cluster ? kubeConfig().ns : "default";
+  return target().kind == Target::Kind::Cluster ? cluster().defaultNamespace() : "default";
 }
 
 std::string Context::namespaceOr(const std::optional<std::string>& ns) {
@@ -112,14 +148,12 @@ Client& Context::client() {
     case Target::Kind::Local:
       connection = localConnection(flags.dataDir);
       break;
-    case Target::Kind::Cluster: {
-      const auto& config = kubeConfig();
-      connection.url = config.server;
-      connection.unauthorizedHint = "the cluster refused the credentials of kubeconfig " +
-                                    config.source + "; check its user or log in again";
-      connection.inProcess = clusterApi(config);
+    case Target::Kind::Cluster:
+      connection.url = cluster().server();
+      connection.unauthorizedHint =
+          "the cluster refused the kubeconfig's credentials; check its user or log in again";
+      connection.inProcess = cluster().api();
       break;
-    }
   }
   if (!flags.token.empty() && !connection.inProcess) {
     connection.token = flags.token;

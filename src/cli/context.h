@@ -3,9 +3,10 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "cli/client.h"
-#include "kube/kubeconfig.h"
+#include "cli/cluster_api.h"
 
 // What every waxctl command shares: the global flags and the connection they lead to.
 namespace wax::cli {
@@ -35,6 +36,9 @@ class Context {
   GlobalFlags flags;
   int exitCode = 0;  // set by the command that ran
 
+  // The command line, for re-executing as waxctl-cluster (see cluster_api.h).
+  std::vector<std::string> argv;
+
   // The client for the chosen target; for the local waxd, reads its URL and token from the
   // data directory and says how to start it when it is not running.
   Client& client();
@@ -46,10 +50,10 @@ class Context {
   std::string namespaceOr(const std::optional<std::string>& ns);
 
  private:
-  const kube::Config& kubeConfig();
+  ClusterSupport& cluster();
 
   std::optional<Target> target_;
-  std::optional<kube::Config> kubeConfig_;
+  std::unique_ptr<ClusterSupport> cluster_;
   std::unique_ptr<Client> client_;
 };
 
