@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <iostream>
+#include <mutex>
 #include <random>
 #include <thread>
 
@@ -127,22 +128,36 @@ class Reconciler {
 
   void start() {
     if (!runtime_.start(std::chrono::minutes(2))) {
+      if (stopRequested()) {
+        return;
+      }
       throw std::runtime_error(
           "the caches of workloads and pods did not fill in 2 minutes; "
           "check the operator's RBAC and the API server");
     }
+    std::lock_guard lock(mutex_);
+    if (stopped_) {
+      return;
+    }
     controller_ = &dataflows_;
     dataflows_.start();
-    started_ = true;
   }
 
+  // Safe from another thread while start() runs, and more than once.
   void stop() {
-    controller_ = nullptr;
+    {
+      std::lock_guard lock(mutex_);
+      stopped_ = true;
+      controller_ = nullptr;
+    }
     dataflows_.stop();
     runtime_.stop();
   }
 
-  bool started() const { return started_; }
+  bool stopRequested() {
+    std::lock_guard lock(mutex_);
+    return stopped_;
+  }
 
  private:
   static wax::cluster::KubeRuntimeOptions runtimeOptions(wax::kube::Client& client,
@@ -168,7 +183,8 @@ class Reconciler {
   std::atomic<wax::operator_::Controller*> controller_{nullptr};
   wax::cluster::KubeRuntime runtime_;
   wax::operator_::Controller dataflows_;
-  std::atomic<bool> started_{false};
+  std::mutex mutex_;      // orders start() and stop()
+  bool stopped_ = false;  // guarded by mutex_
 };
 
 int run(Flags flags) {
@@ -252,11 +268,9 @@ int run(Flags flags) {
   sigwait(&stopSignals, &received);
   log()->info("stopping signal={}", received);
   stopping = true;
+  reconciler.stop();  // also ends a wait for the caches that is still under way
   if (leading.joinable()) {
     leading.join();
-  }
-  if (reconciler.started()) {
-    reconciler.stop();
   }
   stopElection.request_stop();  // releases the lease, so a standby takes over at once
   if (election.joinable()) {

@@ -40,6 +40,14 @@ json dataflow(const std::string& ns, int index) {
            {{"image", {{"tag", "0.21.1"}}}, {"pythonFileName", "flow.py"}, {"processesCount", 2}}}};
 }
 
+// The code ConfigMap that waxctl would create with the Dataflow.
+json code(const std::string& ns, int index) {
+  return {{"apiVersion", "v1"},
+          {"kind", "ConfigMap"},
+          {"metadata", {{"name", fmt::format("flow-{:04d}", index)}, {"namespace", ns}}},
+          {"data", {{"flow.py", "flow = None\n"}}}};
+}
+
 const wax::kube::Resource& resourceFor(const std::string& kind) {
   if (kind == "StatefulSet") {
     return resources::kStatefulSets;
@@ -107,6 +115,7 @@ int run(const Flags& flags) {
   const auto start = std::chrono::steady_clock::now();
   const bool floor = flags.mode == "floor";
   parallel(flags.count, flags.workers, [&](int i) {
+    client.create(resources::kConfigMaps, code(flags.ns, i));
     const json created = client.create(resources::kDataflows, dataflow(flags.ns, i));
     if (floor) {
       applyChildren(client, created);

@@ -172,12 +172,13 @@ bool KubeRuntime::start(std::chrono::milliseconds syncTimeout) {
   for (auto* informer : informers_->all()) {
     informer->start();
   }
+  // Waits in short steps, so that stop() from another thread (a SIGTERM) ends the wait.
   const auto deadline = std::chrono::steady_clock::now() + syncTimeout;
   for (auto* informer : informers_->all()) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (!informer->waitForSync(std::max(left, std::chrono::milliseconds(0)))) {
-      return false;
+    while (!informer->waitForSync(std::chrono::milliseconds(200))) {
+      if (stopping_ || std::chrono::steady_clock::now() >= deadline) {
+        return false;
+      }
     }
   }
   started_ = true;
@@ -185,6 +186,7 @@ bool KubeRuntime::start(std::chrono::milliseconds syncTimeout) {
 }
 
 void KubeRuntime::stop() {
+  stopping_ = true;
   for (auto* informer : informers_->all()) {
     informer->stop();
   }
@@ -205,6 +207,7 @@ RunState KubeRuntime::sync(const core::Dataflow& dataflow, bool run) {
   if (!run) {
     target.spec.suspend = true;  // scales the workload to zero, or suspends the Job
   }
+  requireCode(dataflow);
   const std::string kind = render::workloadKind(target);
   removeOtherWorkloads(ns, name, kind);
   if (kind == "Job" && replaceStaleJob(target, id)) {
@@ -252,9 +255,31 @@ RunState KubeRuntime::sync(const core::Dataflow& dataflow, bool run) {
   return kind == "CronJob" ? judgeCronJob(view) : judgeWorkload(view);
 }
 
-// Applies what changed. Each child carries the hash of what was rendered for it; a cached child
-// with the same hash is already as rendered and is not sent again, which makes the reconciles
-// that change nothing (most of them) cost no request. Returns the workload.
+// Applies what changed. Each child carries the hash of what was rendered for it; a child this
+// process applied with that hash, and that nobody changed since, is not sent again, which
+// makes the reconciles that change nothing (most of them) cost no request. Returns the
+// workload.
+// Pods whose code ConfigMap is missing would wait for it without a word in status; the
+// dataflow's own status says what is missing instead, and nothing that runs is changed.
+void KubeRuntime::requireCode(const core::Dataflow& dataflow) {
+  if (dataflow.spec.artifactsDownload) {
+    return;  // the code is downloaded; the ConfigMap is optional
+  }
+  const std::string code = operator_::codeObjectName(dataflow);
+  try {
+    store_.get("configmaps", dataflow.metadata.namespace_, code);
+  } catch (const Error& error) {
+    if (error.code() != ErrorCode::NotFound) {
+      throw;
+    }
+    throw Error(ErrorCode::Invalid,
+                fmt::format("spec.configMapName: the code ConfigMap \"{}/{}\" does not exist; "
+                            "deploy the code with `waxctl dataflow deploy FILE`, or name an "
+                            "existing ConfigMap",
+                            dataflow.metadata.namespace_, code));
+  }
+}
+
 json KubeRuntime::applyChildren(const core::Dataflow& dataflow, const std::string& runId) {
   render::RenderOptions renderOptions = options_.render;
   renderOptions.runId = runId;
@@ -269,7 +294,7 @@ json KubeRuntime::applyChildren(const core::Dataflow& dataflow, const std::strin
     if (current.is_null()) {
       current =
           client_.apply(resourceForKind(kind), child, {options_.fieldManager, /*force=*/true});
-      rememberApplied(kind, ns, name, hash);
+      rememberApplied(kind, ns, name, hash, current);
     }
     if (kind == "StatefulSet" || kind == "Job" || kind == "CronJob") {
       workload = std::move(current);
@@ -278,34 +303,61 @@ json KubeRuntime::applyChildren(const core::Dataflow& dataflow, const std::strin
   return workload;
 }
 
-// The child as cached when it is as rendered (`hash`), else null. Kinds without a cache (claims
-// and PodMonitors) are remembered as applied by this process instead.
+namespace {
+
+// What changes when a child's spec is changed: workloads count spec changes in their
+// generation (their status changes often); other objects have only their resourceVersion.
+std::string specVersion(const std::string& kind, const json& object) {
+  const auto& metadata = object.at("metadata");
+  const bool workload = kind == "StatefulSet" || kind == "Job" || kind == "CronJob";
+  return workload ? std::to_string(metadata.value("generation", int64_t{0}))
+                  : metadata.value("resourceVersion", "");
+}
+
+}  // namespace
+
+// The child as cached when it is still what this process applied: the same rendered hash, and
+// no change by anyone since (a hand edit of the StatefulSet is undone). Null otherwise. Kinds
+// without a cache (claims and PodMonitors) are compared by hash alone.
 json KubeRuntime::unchangedChild(const std::string& kind, const std::string& ns,
                                  const std::string& name, const std::string& hash) {
-  if (auto* informer = informers_->of(kind)) {
-    auto cached = informer->get(ns, name);
-    if (cached && !beingDeleted(*cached) && annotation(*cached, kAppliedAnnotation) == hash) {
-      return *cached;
+  const std::string key = kind + "/" + ns + "/" + name;
+  std::optional<Applied> applied;
+  {
+    std::lock_guard lock(appliedMutex_);
+    if (auto found = applied_.find(key); found != applied_.end()) {
+      applied = found->second;
     }
+  }
+  if (!applied || applied->hash != hash) {
     return nullptr;
   }
-  std::lock_guard lock(appliedMutex_);
-  auto found = applied_.find(kind + "/" + ns + "/" + name);
-  return found != applied_.end() && found->second == hash ? json::object() : json();
+  auto* informer = informers_->of(kind);
+  if (informer == nullptr) {
+    return json::object();
+  }
+  auto cached = informer->get(ns, name);
+  if (cached && !beingDeleted(*cached) && annotation(*cached, kAppliedAnnotation) == hash &&
+      specVersion(kind, *cached) == applied->version) {
+    return *cached;
+  }
+  return nullptr;
 }
 
 void KubeRuntime::rememberApplied(const std::string& kind, const std::string& ns,
-                                  const std::string& name, const std::string& hash) {
-  if (informers_->of(kind) == nullptr) {
-    std::lock_guard lock(appliedMutex_);
-    applied_[kind + "/" + ns + "/" + name] = hash;
-  }
+                                  const std::string& name, const std::string& hash,
+                                  const json& answer) {
+  std::lock_guard lock(appliedMutex_);
+  applied_[kind + "/" + ns + "/" + name] = {hash, specVersion(kind, answer)};
 }
 
 void KubeRuntime::forgetApplied(const std::string& ns, const std::string& name) {
   std::lock_guard lock(appliedMutex_);
+  for (const std::string kind : {"StatefulSet", "Job", "CronJob", "Service", "PodMonitor"}) {
+    applied_.erase(kind + "/" + ns + "/" + name);
+  }
+  applied_.erase("Service/" + ns + "/" + name + "-api");
   applied_.erase("PersistentVolumeClaim/" + ns + "/" + name + "-recovery");
-  applied_.erase("PodMonitor/" + ns + "/" + name);
 }
 
 // A Job's pod template cannot change, so a Job of an older configuration is deleted, with its
@@ -346,13 +398,15 @@ void KubeRuntime::removeOtherWorkloads(const std::string& ns, const std::string&
   }
 }
 
+// Deletes only what carries this dataflow's labels: an object of the same name that someone
+// else made is not the dataflow's to remove.
 void KubeRuntime::cleanup(const std::string& ns, const std::string& name) {
   forgetApplied(ns, name);
   for (const std::string kind : {"StatefulSet", "Job", "CronJob"}) {
-    deleteQuietly(resourceForKind(kind), ns, name);
+    deleteIfOurs(kind, ns, name, name);
   }
-  deleteQuietly(resources::kServices, ns, name);
-  deleteQuietly(resources::kServices, ns, name + "-api");
+  deleteIfOurs("Service", ns, name, name);
+  deleteIfOurs("Service", ns, name + "-api", name);
   if (options_.render.podMonitor) {
     deleteQuietly(resources::kPodMonitors, ns, name);
   }
@@ -360,6 +414,14 @@ void KubeRuntime::cleanup(const std::string& ns, const std::string& name) {
   claims.labelSelector = std::string(kDataflowLabel) + "=" + name;
   for (const auto& claim : client_.list(resources::kPersistentVolumeClaims, ns, claims).items) {
     deleteQuietly(resources::kPersistentVolumeClaims, ns, claim.at("metadata").value("name", ""));
+  }
+}
+
+void KubeRuntime::deleteIfOurs(const std::string& kind, const std::string& ns,
+                               const std::string& object, const std::string& dataflow) {
+  auto cached = informers_->of(kind)->get(ns, object);
+  if (cached && dataflowKeyOf(*cached) == ns + "/" + dataflow) {
+    deleteQuietly(resourceForKind(kind), ns, object);
   }
 }
 

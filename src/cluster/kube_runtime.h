@@ -51,17 +51,20 @@ class KubeRuntime : public operator_::Runtime {
 
  private:
   struct Informers;
+  void requireCode(const core::Dataflow& dataflow);
   nlohmann::json applyChildren(const core::Dataflow& dataflow, const std::string& runId);
   nlohmann::json unchangedChild(const std::string& kind, const std::string& ns,
                                 const std::string& name, const std::string& hash);
   void rememberApplied(const std::string& kind, const std::string& ns, const std::string& name,
-                       const std::string& hash);
+                       const std::string& hash, const nlohmann::json& answer);
   void forgetApplied(const std::string& ns, const std::string& name);
   bool replaceStaleJob(const core::Dataflow& dataflow, const std::string& runId);
   void removeOtherWorkloads(const std::string& ns, const std::string& name,
                             const std::string& keep);
   std::vector<nlohmann::json> podsOf(const std::string& ns, const std::string& name) const;
   std::string podFor(const std::string& ns, const std::string& name, int64_t process) const;
+  void deleteIfOurs(const std::string& kind, const std::string& ns, const std::string& object,
+                    const std::string& dataflow);
   void deleteQuietly(const kube::Resource& resource, const std::string& ns,
                      const std::string& name);
 
@@ -71,8 +74,15 @@ class KubeRuntime : public operator_::Runtime {
   Notify notify_;
   std::unique_ptr<Informers> informers_;
   std::atomic<bool> started_{false};
+  std::atomic<bool> stopping_{false};
+  // What this process applied: the rendered hash, and the generation (workloads) or
+  // resourceVersion the API server answered with.
+  struct Applied {
+    std::string hash;
+    std::string version;
+  };
   std::mutex appliedMutex_;
-  std::map<std::string, std::string> applied_;  // "kind/ns/name" -> hash; guarded by the mutex
+  std::map<std::string, Applied> applied_;  // "kind/ns/name"; guarded by appliedMutex_
 };
 
 }  // namespace wax::cluster

@@ -187,6 +187,11 @@ void Controller::reconcile(const std::string& key) {
 
   core::Dataflow effective = dataflow;
   core::applyDefaults(effective);
+  // A spec that reached the store past admission (kubectl against a CRD, whose schema cannot
+  // say everything validation does) changes nothing that runs: the status says what to fix.
+  if (const auto errors = core::validate(effective); !errors.empty()) {
+    throw Error(ErrorCode::Invalid, core::describeErrors(effective, errors));
+  }
   const bool suspended = effective.spec.suspend.value_or(false);
   const std::string runId = runtime_.runId(effective);
   const bool completed = dataflow.status && dataflow.status->completedRun == runId;

@@ -237,3 +237,55 @@ def test_delete_removes_every_child(operator, kubelet, k8s, namespace):
         ]
         return not any(objects) or None
     wait_until(nothing_left, timeout=90, what="every child gone")
+
+
+def test_a_hand_edit_of_the_statefulset_is_undone(operator, kubelet, k8s, namespace):
+    kubelet.state[namespace] = {"phase": "Running"}
+    deploy(k8s, namespace, "edited", processesCount=2)
+    wait_until(phase_is(k8s, namespace, "edited", "Running"), what="Running")
+    k8s["apps"].patch_namespaced_stateful_set("edited", namespace, {"spec": {"replicas": 5}})
+    wait_until(lambda: k8s["apps"].read_namespaced_stateful_set("edited", namespace)
+               .spec.replicas == 2, what="the replicas of the spec restored")
+
+
+def test_an_invalid_spec_changes_nothing_that_runs_and_says_why(operator, kubelet, k8s,
+                                                                namespace):
+    kubelet.state[namespace] = {"phase": "Running"}
+    deploy(k8s, namespace, "typo", processesCount=1)
+    wait_until(phase_is(k8s, namespace, "typo", "Running"), what="Running")
+    patch_spec(k8s, namespace, "typo", schedule="@sometimes")
+    failed = wait_until(phase_is(k8s, namespace, "typo", "Failed"), what="Failed")
+    assert "spec.schedule" in failed["status"]["lastError"]
+    assert k8s["apps"].read_namespaced_stateful_set("typo", namespace).spec.replicas == 1
+    assert not k8s["batch"].list_namespaced_cron_job(namespace).items
+
+
+def test_a_missing_code_configmap_is_named_in_status(operator, k8s, namespace):
+    body = {"apiVersion": f"{GROUP}/{VERSION}", "kind": "Dataflow",
+            "metadata": {"name": "nocode"},
+            "spec": {"image": {"tag": "0.21.1"}, "pythonFileName": "flow.py",
+                     "configMapName": "does-not-exist"}}
+    k8s["custom"].create_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL, body)
+    failed = wait_until(phase_is(k8s, namespace, "nocode", "Failed"), what="Failed")
+    assert "does-not-exist" in failed["status"]["lastError"]
+    assert "waxctl dataflow deploy" in failed["status"]["lastError"]
+
+
+def test_delete_leaves_an_object_of_the_same_name_that_it_does_not_own(operator, k8s,
+                                                                        namespace):
+    foreign = client.V1StatefulSet(
+        metadata=client.V1ObjectMeta(name="foreign"),
+        spec=client.V1StatefulSetSpec(
+            selector=client.V1LabelSelector(match_labels={"app": "mine"}),
+            service_name="mine",
+            template=client.V1PodTemplateSpec(
+                metadata=client.V1ObjectMeta(labels={"app": "mine"}),
+                spec=client.V1PodSpec(containers=[client.V1Container(name="c",
+                                                                     image="nginx")]))))
+    k8s["apps"].create_namespaced_stateful_set(namespace, foreign)
+    deploy(k8s, namespace, "foreign", processesCount=1)
+    wait_until(phase_is(k8s, namespace, "foreign", "Failed"), what="Failed")
+    k8s["custom"].delete_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL, "foreign")
+    wait_until(lambda: not k8s["custom"].list_namespaced_custom_object(
+        GROUP, VERSION, namespace, PLURAL)["items"], what="the dataflow gone")
+    assert k8s["apps"].read_namespaced_stateful_set("foreign", namespace).metadata.uid
