@@ -280,6 +280,38 @@ void KubeRuntime::requireCode(const core::Dataflow& dataflow) {
   }
 }
 
+// An apply would merge into an object of the same name that someone else made, and make it
+// the dataflow's (to be deleted with it); so an object the cache does not know is looked at
+// first, and one that another owner or nobody controls is refused, with the way out.
+void KubeRuntime::refuseForeign(const std::string& kind, const core::Dataflow& dataflow,
+                                const std::string& name) {
+  auto* informer = informers_->of(kind);
+  const auto& ns = dataflow.metadata.namespace_;
+  if (informer == nullptr || informer->get(ns, name)) {
+    return;  // cached objects carry the dataflow's labels: they are its own
+  }
+  json existing;
+  try {
+    existing = client_.get(resourceForKind(kind), ns, name);
+  } catch (const Error& error) {
+    if (error.code() == ErrorCode::NotFound) {
+      return;
+    }
+    throw;
+  }
+  const auto owners = existing["metadata"].value("ownerReferences", json::array());
+  for (const auto& owner : owners) {
+    if (owner.value("uid", "") == dataflow.metadata.uid.value_or("")) {
+      return;
+    }
+  }
+  // AlreadyExists rather than Conflict, which would be retried as a stale write, unreported.
+  throw Error(ErrorCode::AlreadyExists,
+              fmt::format("a {} named \"{}/{}\" already exists and does not belong to this "
+                          "dataflow; rename the dataflow or remove that {}",
+                          kind, ns, name, kind));
+}
+
 json KubeRuntime::applyChildren(const core::Dataflow& dataflow, const std::string& runId) {
   render::RenderOptions renderOptions = options_.render;
   renderOptions.runId = runId;
@@ -292,6 +324,7 @@ json KubeRuntime::applyChildren(const core::Dataflow& dataflow, const std::strin
     child["metadata"]["annotations"][kAppliedAnnotation] = hash;
     json current = unchangedChild(kind, ns, name, hash);
     if (current.is_null()) {
+      refuseForeign(kind, dataflow, name);
       current =
           client_.apply(resourceForKind(kind), child, {options_.fieldManager, /*force=*/true});
       rememberApplied(kind, ns, name, hash, current);

@@ -52,6 +52,8 @@ class KubeRuntime : public operator_::Runtime {
  private:
   struct Informers;
   void requireCode(const core::Dataflow& dataflow);
+  void refuseForeign(const std::string& kind, const core::Dataflow& dataflow,
+                     const std::string& name);
   nlohmann::json applyChildren(const core::Dataflow& dataflow, const std::string& runId);
   nlohmann::json unchangedChild(const std::string& kind, const std::string& ns,
                                 const std::string& name, const std::string& hash);

@@ -289,3 +289,20 @@ def test_delete_leaves_an_object_of_the_same_name_that_it_does_not_own(operator,
     wait_until(lambda: not k8s["custom"].list_namespaced_custom_object(
         GROUP, VERSION, namespace, PLURAL)["items"], what="the dataflow gone")
     assert k8s["apps"].read_namespaced_stateful_set("foreign", namespace).metadata.uid
+
+
+def test_a_service_of_the_same_name_is_not_taken_over(operator, k8s, namespace):
+    mine = client.V1Service(metadata=client.V1ObjectMeta(name="taken-api"),
+                            spec=client.V1ServiceSpec(ports=[client.V1ServicePort(port=80)]))
+    k8s["core"].create_namespaced_service(namespace, mine)
+    deploy(k8s, namespace, "taken", processesCount=1)
+    failed = wait_until(phase_is(k8s, namespace, "taken", "Failed"), what="Failed")
+    assert 'Service named "' + namespace + '/taken-api" already exists' in \
+        failed["status"]["lastError"]
+    service = k8s["core"].read_namespaced_service("taken-api", namespace)
+    assert [port.port for port in service.spec.ports] == [80]
+    assert not service.metadata.owner_references
+    k8s["custom"].delete_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL, "taken")
+    wait_until(lambda: not k8s["custom"].list_namespaced_custom_object(
+        GROUP, VERSION, namespace, PLURAL)["items"], what="the dataflow gone")
+    assert k8s["core"].read_namespaced_service("taken-api", namespace).metadata.uid
