@@ -4,6 +4,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/text.h"
 #include "core/validation.h"
 
 // Cron syntax as Kubernetes CronJobs accept it (five fields or a macro), checked here so that a
@@ -26,9 +27,8 @@ struct CronField {
   int firstNamed;
 };
 
-// Weekday 7 is Sunday, as in Vixie cron.
-// TODO(core): Kubernetes' cron parser (robfig/cron) accepts weekdays 0-6 only; the operator must
-// turn 7 into 0 before it writes a CronJob.
+// Weekday 7 is Sunday, as in Vixie cron. Kubernetes' parser reads 0-6 only, so the operator
+// rewrites a 7 before it writes a CronJob (render::kubernetesSchedule).
 constexpr CronField kFields[] = {
     {"minute", 0, 59, {}, 0},
     {"hour", 0, 23, {}, 0},
@@ -36,36 +36,6 @@ constexpr CronField kFields[] = {
     {"month", 1, 12, kMonthNames, 1},
     {"day-of-week", 0, 7, kWeekdayNames, 0},
 };
-
-std::vector<std::string_view> split(std::string_view text, char separator) {
-  std::vector<std::string_view> parts;
-  size_t start = 0;
-  while (true) {
-    size_t end = text.find(separator, start);
-    parts.push_back(text.substr(start, end == std::string_view::npos ? end : end - start));
-    if (end == std::string_view::npos) {
-      return parts;
-    }
-    start = end + 1;
-  }
-}
-
-std::vector<std::string_view> splitWhitespace(std::string_view text) {
-  std::vector<std::string_view> words;
-  size_t pos = 0;
-  while (true) {
-    size_t start = text.find_first_not_of(" \t", pos);
-    if (start == std::string_view::npos) {
-      return words;
-    }
-    size_t end = text.find_first_of(" \t", start);
-    words.push_back(text.substr(start, end == std::string_view::npos ? end : end - start));
-    if (end == std::string_view::npos) {
-      return words;
-    }
-    pos = end;
-  }
-}
 
 bool parseNumber(std::string_view text, int& out) {
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
@@ -144,7 +114,7 @@ bool parseEntry(std::string_view entry, const CronField& field, std::string& why
 }
 
 bool parseField(std::string_view text, const CronField& field, std::string& why) {
-  for (std::string_view entry : split(text, ',')) {
+  for (std::string_view entry : splitOn(text, ',')) {
     if (!parseEntry(entry, field, why)) {
       why = std::string(field.name) + " field: " + why;
       return false;
@@ -156,7 +126,7 @@ bool parseField(std::string_view text, const CronField& field, std::string& why)
 }  // namespace
 
 bool isCronExpression(const std::string& value, std::string& why) {
-  std::vector<std::string_view> fields = splitWhitespace(value);
+  std::vector<std::string_view> fields = splitWords(value);
   if (fields.empty()) {
     why = "the expression is empty";
     return false;

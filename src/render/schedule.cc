@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/text.h"
 #include "render/render.h"
 
 // Cron allows 7 for Sunday in the day-of-week field (core::isCronExpression accepts it), but the
@@ -14,30 +15,6 @@ namespace wax::render {
 namespace {
 
 constexpr std::string_view kDays[] = {"SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"};
-
-std::vector<std::string_view> split(std::string_view text, char separator) {
-  std::vector<std::string_view> parts;
-  size_t start = 0;
-  while (true) {
-    size_t end = text.find(separator, start);
-    parts.push_back(text.substr(start, end == std::string_view::npos ? end : end - start));
-    if (end == std::string_view::npos) {
-      return parts;
-    }
-    start = end + 1;
-  }
-}
-
-std::vector<std::string> words(std::string_view text) {
-  std::vector<std::string> result;
-  size_t pos = 0;
-  while ((pos = text.find_first_not_of(" \t", pos)) != std::string_view::npos) {
-    size_t end = text.find_first_of(" \t", pos);
-    result.emplace_back(text.substr(pos, end == std::string_view::npos ? end : end - pos));
-    pos = end;
-  }
-  return result;
-}
 
 std::optional<int> number(std::string_view text) {
   int value = 0;
@@ -98,12 +75,12 @@ bool addDays(std::string_view entry, std::set<int>& days) {
 }  // namespace
 
 std::string kubernetesSchedule(const std::string& schedule) {
-  std::vector<std::string> fields = words(schedule);
+  const std::vector<std::string_view> fields = core::splitWords(schedule);
   if (fields.size() != 5 || fields[4].find('7') == std::string::npos) {
     return schedule;
   }
   std::set<int> days;
-  for (std::string_view entry : split(fields[4], ',')) {
+  for (std::string_view entry : core::splitOn(fields[4], ',')) {
     // Validation refuses what cannot be read; pass it on unchanged for the server to report.
     if (!addDays(entry, days)) {
       return schedule;
@@ -113,7 +90,8 @@ std::string kubernetesSchedule(const std::string& schedule) {
   for (int value : days) {
     dayList += (dayList.empty() ? "" : ",") + std::to_string(value);
   }
-  return fields[0] + " " + fields[1] + " " + fields[2] + " " + fields[3] + " " + dayList;
+  return std::string(fields[0]) + " " + std::string(fields[1]) + " " + std::string(fields[2]) +
+         " " + std::string(fields[3]) + " " + dayList;
 }
 
 }  // namespace wax::render

@@ -122,8 +122,8 @@ TEST(Backoff, DoublesWithJitterUpToMax) {
 }
 
 TEST(WatchEvents, ParsesEveryType) {
-  auto added = parseWatchEvent(
-      R"({"type":"ADDED","object":{"kind":"ConfigMap","metadata":{"name":"a","resourceVersion":"5"}}})");
+  auto added = parseWatchEvent(R"({"type":"ADDED","object":{"kind":"ConfigMap",)"
+                               R"("metadata":{"name":"a","resourceVersion":"5"}}})");
   EXPECT_EQ(added.type, WatchEventType::Added);
   EXPECT_EQ(added.object["metadata"]["name"], "a");
   EXPECT_EQ(parseWatchEvent(R"({"type":"MODIFIED","object":{}})").type, WatchEventType::Modified);
