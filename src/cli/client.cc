@@ -18,29 +18,6 @@ constexpr time_t kConnectTimeoutSeconds = 10;
 constexpr time_t kReadTimeoutSeconds = 120;
 constexpr time_t kStreamReadTimeoutSeconds = 24 * 3600;  // a followed log may stay quiet
 
-ErrorCode codeForStatus(int status) {
-  switch (status) {
-    case 400:
-      return ErrorCode::BadRequest;
-    case 401:
-      return ErrorCode::Unauthorized;
-    case 403:
-      return ErrorCode::Forbidden;
-    case 404:
-      return ErrorCode::NotFound;
-    case 409:
-      return ErrorCode::Conflict;
-    case 410:
-      return ErrorCode::Gone;
-    case 422:
-      return ErrorCode::Invalid;
-    case 503:
-      return ErrorCode::Unavailable;
-    default:
-      return ErrorCode::Internal;
-  }
-}
-
 constexpr size_t kMaxQuotedBody = 200;
 
 // At most kMaxQuotedBody characters of a body, on one line, for a message.
@@ -84,8 +61,7 @@ std::string notWaxApi(const Connection& connection, int status, const std::strin
   if (status == 401) {
     message += "; " + connection.unauthorizedHint;
   }
-  throw Error(reason == "AlreadyExists" ? ErrorCode::AlreadyExists : codeForStatus(status),
-              message);
+  throw Error(codeForStatus(status, reason), message);
 }
 
 nlohmann::json parseJson(const Connection& connection, const std::string& text) {

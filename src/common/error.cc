@@ -53,4 +53,30 @@ std::string_view reasonOf(ErrorCode code) {
   return "InternalError";
 }
 
+ErrorCode codeForStatus(long httpStatus, std::string_view reason) {
+  switch (httpStatus) {
+    case 400:
+      return ErrorCode::BadRequest;
+    case 401:
+      return ErrorCode::Unauthorized;
+    case 403:
+      return ErrorCode::Forbidden;
+    case 404:
+      return ErrorCode::NotFound;
+    case 409:
+      return reason == "AlreadyExists" ? ErrorCode::AlreadyExists : ErrorCode::Conflict;
+    case 410:
+      return ErrorCode::Gone;
+    case 422:
+      return ErrorCode::Invalid;
+    case 429:
+    case 502:
+    case 503:
+    case 504:
+      return ErrorCode::Unavailable;
+    default:
+      return ErrorCode::Internal;
+  }
+}
+
 }  // namespace wax

@@ -24,6 +24,9 @@ enum class ErrorCode {
 int httpStatus(ErrorCode code);
 // The Kubernetes Status "reason" for the code, e.g. "NotFound", "AlreadyExists".
 std::string_view reasonOf(ErrorCode code);
+// The inverse, for clients: the code of an HTTP status and an optional Status reason (409 is
+// AlreadyExists or Conflict; throttling and gateway failures are Unavailable).
+ErrorCode codeForStatus(long httpStatus, std::string_view reason = {});
 
 // An error that carries its kind. Messages are written for the user: what failed, for which
 // object, and what to do. They never carry secret values.

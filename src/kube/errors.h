@@ -12,9 +12,6 @@
 // the offending field for 422, is kept for the user.
 namespace wax::kube {
 
-// The code for an HTTP status and an optional Status reason.
-ErrorCode codeForStatus(long httpStatus, std::string_view reason = {});
-
 // An error for a failed response. `what` says what was attempted ("create configmaps ns/name");
 // `body` is the response body, a Status object when the server sent one.
 Error errorFromResponse(std::string_view what, long httpStatus, std::string_view body);
