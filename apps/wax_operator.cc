@@ -36,6 +36,7 @@ struct Flags {
   std::string logLevel = "info";
   int workers = 4;
   int64_t resyncSeconds = 300;
+  int64_t orphanedCodeSeconds = 120;
   bool leaderElect = false;
   std::string leaseNamespace;
   std::string leaseName = "wax-operator";
@@ -117,7 +118,11 @@ class Reconciler {
  public:
   Reconciler(wax::kube::Client& client, const Flags& flags)
       : store_(client, {flags.namespaces}),
-        events_(client, flags.identity),
+        events_(client, flags.identity,
+                [this] {
+                  auto* current = controller_.load();
+                  return current != nullptr && current->busy();
+                }),
         runtime_(client, store_, runtimeOptions(client, flags),
                  [this](const std::string& key) {
                    if (auto* current = controller_.load()) {
@@ -174,6 +179,7 @@ class Reconciler {
     wax::operator_::ControllerOptions options;
     options.workers = flags.workers;
     options.resyncPeriod = std::chrono::seconds(flags.resyncSeconds);
+    options.orphanedCodeAge = std::chrono::seconds(flags.orphanedCodeSeconds);
     options.events = &events_;
     return options;
   }
@@ -312,6 +318,11 @@ int main(int argc, char** argv) {
   app.add_option("--resync-seconds", flags.resyncSeconds,
                  "How often every dataflow is reconciled even when nothing changed")
       ->check(CLI::Range(int64_t{5}, int64_t{86400}))
+      ->capture_default_str();
+  app.add_option("--orphaned-code-seconds", flags.orphanedCodeSeconds,
+                 "Age at which a code ConfigMap labelled for a dataflow that does not exist "
+                 "(deleted while no operator ran) is removed, at a resync")
+      ->check(CLI::Range(int64_t{1}, int64_t{86400}))
       ->capture_default_str();
   app.add_flag("--leader-elect", flags.leaderElect,
                "Campaign for a Lease; only the holder reconciles (run 2 replicas)");

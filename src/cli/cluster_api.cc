@@ -50,6 +50,12 @@ class KubeconfigSupport : public ClusterSupport {
   std::string server() override { return config_.server; }
   std::shared_ptr<InProcessApi> api() override { return std::make_shared<ClusterApi>(config_); }
 
+  std::optional<std::vector<Row>> dataflowRows(const std::string& ns, bool allNamespaces) override {
+    kube::Client client(config_, clientOptions());
+    const auto table = client.listTable(kube::resources::kDataflows, allNamespaces ? "" : ns);
+    return dataflowRowsOfTable(table.columns, table.rows, allNamespaces);
+  }
+
  private:
   kube::Config config_;
 };

@@ -1,9 +1,12 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "cli/client.h"
+#include "cli/printers.h"
 
 // waxctl against a Kubernetes cluster: the WaxAPI's resource handlers run in this process over
 // the cluster's API (Dataflows and their code ConfigMaps, pods and their logs), so that every
@@ -22,6 +25,11 @@ class ClusterSupport {
   virtual std::string defaultNamespace() = 0;
   virtual std::string server() = 0;
   virtual std::shared_ptr<InProcessApi> api() = 0;
+  // The rows of `waxctl dataflow list` (see printers.h), as the API server prints them from the
+  // CRD's columns: a tenth of what the objects would be to send and parse. nullopt when the
+  // installed CRD lacks a column (an older one); then the caller lists the objects.
+  virtual std::optional<std::vector<Row>> dataflowRows(const std::string& ns,
+                                                       bool allNamespaces) = 0;
 };
 
 struct GlobalFlags;

@@ -128,6 +128,13 @@ ClusterSupport& Context::cluster() {
   return *cluster_;
 }
 
+std::optional<std::vector<Row>> Context::dataflowRows(const std::string& ns, bool allNamespaces) {
+  if (target().kind != Target::Kind::Cluster) {
+    return std::nullopt;
+  }
+  return cluster().dataflowRows(ns, allNamespaces);
+}
+
 std::string Context::defaultNamespace() {
   return target().kind == Target::Kind::Cluster ? cluster().defaultNamespace() : "default";
 }

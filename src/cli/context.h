@@ -48,6 +48,9 @@ class Context {
   std::string defaultNamespace();
   // `ns`, or the default namespace when it was not given.
   std::string namespaceOr(const std::optional<std::string>& ns);
+  // The rows of `dataflow list` as a cluster prints them; nullopt for other targets, or a
+  // cluster whose CRD cannot (the caller then lists the objects).
+  std::optional<std::vector<Row>> dataflowRows(const std::string& ns, bool allNamespaces);
 
  private:
   ClusterSupport& cluster();

@@ -152,22 +152,28 @@ int list(Context& context, const ListOptions& options) {
   if (!options.allNamespaces) {
     checkObjectName("-n/--namespace", ns);
   }
-  const auto body =
-      context.client().get(options.allNamespaces ? "/api/v1/dataflows" : collectionPath(ns));
-  if (options.output != "table") {
-    printObject(std::cout, body, options.output);
-    return kExitOk;
+  std::optional<std::vector<Row>> rows;
+  if (options.output == "table") {
+    rows = context.dataflowRows(ns, options.allNamespaces);
   }
-  std::vector<Row> rows;
-  for (const auto& item : body["items"]) {
-    rows.push_back(dataflowRow(item, options.allNamespaces));
+  if (!rows) {
+    const auto body =
+        context.client().get(options.allNamespaces ? "/api/v1/dataflows" : collectionPath(ns));
+    if (options.output != "table") {
+      printObject(std::cout, body, options.output);
+      return kExitOk;
+    }
+    rows.emplace();
+    for (const auto& item : body["items"]) {
+      rows->push_back(dataflowRow(item, options.allNamespaces));
+    }
   }
-  if (rows.empty()) {
+  if (rows->empty()) {
     std::cout << (options.allNamespaces ? std::string("No dataflows found.\n")
                                         : fmt::format("No dataflows found in namespace {}.\n", ns));
     return kExitOk;
   }
-  printTable(std::cout, dataflowHeaders(options.allNamespaces), rows);
+  printTable(std::cout, dataflowHeaders(options.allNamespaces), *rows);
   return kExitOk;
 }
 

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "common/error.h"
 #include "core/codec.h"
 
 namespace wax::cli {
@@ -80,6 +81,77 @@ Row dataflowRow(const nlohmann::json& dataflow, bool withNamespace) {
     row.insert(row.begin(), metadata.value("namespace", ""));
   }
   return row;
+}
+
+namespace {
+
+std::string cellText(const nlohmann::json& cell, const std::string& otherwise) {
+  if (cell.is_string()) {
+    return cell.get<std::string>();
+  }
+  return cell.is_null() ? otherwise : cell.dump();
+}
+
+// The cells of one Table row as the columns of dataflowRow(), null cells as it defaults them.
+class DataflowColumns {
+ public:
+  static std::optional<DataflowColumns> of(const std::vector<std::string>& names) {
+    DataflowColumns columns;
+    for (auto [index, name] : {std::pair{&columns.name_, "Name"},
+                               {&columns.namespace_, "Namespace"},
+                               {&columns.phase_, "Phase"},
+                               {&columns.ready_, "Ready"},
+                               {&columns.desired_, "Desired"},
+                               {&columns.processes_, "Processes"},
+                               {&columns.restarts_, "Restarts"},
+                               {&columns.age_, "Age"}}) {
+      const auto found = std::find(names.begin(), names.end(), name);
+      *index = found == names.end() ? -1 : static_cast<int>(found - names.begin());
+      if (*index < 0) {
+        return std::nullopt;
+      }
+    }
+    return columns;
+  }
+
+  Row row(const nlohmann::json& cells, bool withNamespace) const {
+    if (!cells.is_array() || cells.size() <= static_cast<size_t>(maxIndex())) {
+      throw Error(ErrorCode::Internal, "the API server's table has a row with too few cells");
+    }
+    const std::string desired = cellText(cells.at(desired_), cellText(cells.at(processes_), "1"));
+    Row row = {cellText(cells.at(name_), ""), cellText(cells.at(phase_), "Pending"),
+               cellText(cells.at(ready_), "0") + "/" + desired, cellText(cells.at(restarts_), "0"),
+               cellText(cells.at(age_), "<unknown>")};
+    if (withNamespace) {
+      row.insert(row.begin(), cellText(cells.at(namespace_), ""));
+    }
+    return row;
+  }
+
+ private:
+  int maxIndex() const {
+    return std::max({name_, namespace_, phase_, ready_, desired_, processes_, restarts_, age_});
+  }
+
+  int name_ = -1, namespace_ = -1, phase_ = -1, ready_ = -1, desired_ = -1, processes_ = -1,
+      restarts_ = -1, age_ = -1;
+};
+
+}  // namespace
+
+std::optional<std::vector<Row>> dataflowRowsOfTable(const std::vector<std::string>& columns,
+                                                    const std::vector<nlohmann::json>& rows,
+                                                    bool withNamespace) {
+  const auto known = DataflowColumns::of(columns);
+  if (!known) {
+    return std::nullopt;
+  }
+  std::vector<Row> result;
+  result.reserve(rows.size());
+  for (const auto& cells : rows) {
+    result.push_back(known->row(cells, withNamespace));
+  }
+  return result;
 }
 
 }  // namespace wax::cli

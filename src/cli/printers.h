@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -23,5 +24,10 @@ std::string age(const std::string& timestamp);
 // A Dataflow's table columns: NAME PHASE READY RESTARTS AGE (NAMESPACE first when asked).
 Row dataflowHeaders(bool withNamespace);
 Row dataflowRow(const nlohmann::json& dataflow, bool withNamespace);
+// The same rows from a Table of the Dataflow CRD's printer columns (their names, and each
+// row's cells), as the API server prints them; nullopt when a column is missing (an older CRD).
+std::optional<std::vector<Row>> dataflowRowsOfTable(const std::vector<std::string>& columns,
+                                                    const std::vector<nlohmann::json>& rows,
+                                                    bool withNamespace);
 
 }  // namespace wax::cli

@@ -74,6 +74,11 @@ bool beingDeleted(const json& object) {
   return object.at("metadata").contains("deletionTimestamp");
 }
 
+bool managedByWax(const json& object) {
+  const auto labels = object.at("metadata").value("labels", json::object());
+  return labels.value("app.kubernetes.io/managed-by", "") == "wax";
+}
+
 // What the runtime reads of a cached child: its metadata and status, and of a workload the
 // replica count and the template's metadata (the run id). Pod templates, with their init
 // scripts and environment, are most of an object and are never read back.
@@ -101,6 +106,26 @@ json trimmed(json object) {
   return kept;
 }
 
+// Of an object that Wax did not make, only what tells whose it is: the cache knows every
+// object of the kinds the operator makes, so that a name missing from it is free (no request
+// needed before an apply), and one present but not the dataflow's is refused.
+json foreignStub(const json& object) {
+  const auto& metadata = object.at("metadata");
+  json owners = json::array();
+  for (const auto& owner : metadata.value("ownerReferences", json::array())) {
+    owners.push_back({{"uid", owner.value("uid", "")}});
+  }
+  return {{"metadata",
+           {{"name", metadata.value("name", "")},
+            {"namespace", metadata.value("namespace", "")},
+            {"resourceVersion", metadata.value("resourceVersion", "")},
+            {"ownerReferences", std::move(owners)}}}};
+}
+
+json trimmedOrStub(json object) {
+  return managedByWax(object) ? trimmed(std::move(object)) : foreignStub(object);
+}
+
 }  // namespace
 
 struct KubeRuntime::Informers {
@@ -110,16 +135,24 @@ struct KubeRuntime::Informers {
   kube::Informer services;
   kube::Informer pods;
 
-  Informers(kube::Client& client, const std::vector<std::string>& namespaces, const Notify& notify)
-      : statefulSets(client, options(resources::kStatefulSets, namespaces), handlers(notify)),
-        jobs(client, options(resources::kJobs, namespaces), handlers(notify)),
-        cronJobs(client, options(resources::kCronJobs, namespaces), handlers(notify)),
-        services(client, options(resources::kServices, namespaces), handlers(notify)),
-        pods(client, options(resources::kPods, namespaces), handlers(notify)) {}
+  // `changed(kind, object, deleted)` hears of every change.
+  using Changed = std::function<void(const std::string&, const json&, bool)>;
+
+  Informers(kube::Client& client, const std::vector<std::string>& namespaces,
+            const Changed& changed)
+      : statefulSets(client, everyObject(resources::kStatefulSets, namespaces),
+                     handlers("StatefulSet", changed)),
+        jobs(client, everyObject(resources::kJobs, namespaces), handlers("Job", changed)),
+        cronJobs(client, everyObject(resources::kCronJobs, namespaces),
+                 handlers("CronJob", changed)),
+        services(client, everyObject(resources::kServices, namespaces),
+                 handlers("Service", changed)),
+        pods(client, managedOnly(resources::kPods, namespaces), handlers("Pod", changed)) {}
 
   std::vector<kube::Informer*> all() { return {&statefulSets, &jobs, &cronJobs, &services, &pods}; }
 
-  // The cache of a kind of child, or null for kinds that are not cached.
+  // The cache of a kind of child, or null for kinds that are not cached. It holds every
+  // object of the kind, most of them stubs of objects that are not Wax's; ownOf() only Wax's.
   kube::Informer* of(const std::string& kind) {
     if (kind == "StatefulSet") {
       return &statefulSets;
@@ -133,10 +166,21 @@ struct KubeRuntime::Informers {
     return kind == "Service" ? &services : nullptr;
   }
 
-  kube::Informer& workloads(const std::string& kind) { return *of(kind); }
+  // The cached child `name` if the dataflow `ns`/`dataflow` made it.
+  kube::Informer::ObjectPtr ownOf(const std::string& kind, const std::string& ns,
+                                  const std::string& name, const std::string& dataflow) {
+    auto* informer = of(kind);
+    auto cached = informer == nullptr ? nullptr : informer->get(ns, name);
+    if (cached && dataflowKeyOf(*cached) == ns + "/" + dataflow) {
+      return cached;
+    }
+    return nullptr;
+  }
 
-  static kube::InformerOptions options(const kube::Resource& resource,
-                                       const std::vector<std::string>& namespaces) {
+  // Pods are many and only Wax's matter; of the kinds the operator makes, every object is
+  // cached, so that refuseForeign() needs no request.
+  static kube::InformerOptions managedOnly(const kube::Resource& resource,
+                                           const std::vector<std::string>& namespaces) {
     kube::InformerOptions options;
     options.resource = resource;
     options.namespaces = namespaces;
@@ -145,14 +189,19 @@ struct KubeRuntime::Informers {
     return options;
   }
 
-  // Every change of a child is a reason to look at its dataflow again.
-  static kube::InformerHandlers handlers(const Notify& notify) {
-    auto enqueue = [notify](const json& object) {
-      if (const std::string key = dataflowKeyOf(object); !key.empty() && notify) {
-        notify(key);
-      }
-    };
-    return {enqueue, [enqueue](const json&, const json& after) { enqueue(after); }, enqueue};
+  static kube::InformerOptions everyObject(const kube::Resource& resource,
+                                           const std::vector<std::string>& namespaces) {
+    kube::InformerOptions options;
+    options.resource = resource;
+    options.namespaces = namespaces;
+    options.transform = trimmedOrStub;
+    return options;
+  }
+
+  static kube::InformerHandlers handlers(const std::string& kind, const Changed& changed) {
+    return {[kind, changed](const json& object) { changed(kind, object, false); },
+            [kind, changed](const json&, const json& after) { changed(kind, after, false); },
+            [kind, changed](const json& object) { changed(kind, object, true); }};
   }
 };
 
@@ -162,7 +211,32 @@ KubeRuntime::KubeRuntime(kube::Client& client, store::Store& store, KubeRuntimeO
       store_(store),
       options_(std::move(options)),
       notify_(std::move(notify)),
-      informers_(std::make_unique<Informers>(client_, options_.namespaces, notify_)) {}
+      informers_(std::make_unique<Informers>(
+          client_, options_.namespaces,
+          [this](const std::string& kind, const json& object, bool deleted) {
+            childChanged(kind, object, deleted);
+          })) {}
+
+// Every change of a child is a reason to look at its dataflow again, except the echo of this
+// process's own apply: the reconcile that applied it judged the answer, which is that object.
+void KubeRuntime::childChanged(const std::string& kind, const json& object, bool deleted) {
+  const std::string key = dataflowKeyOf(object);
+  if (key.empty() || !notify_) {
+    return;
+  }
+  if (!deleted) {
+    const auto& metadata = object.at("metadata");
+    const std::string child =
+        kind + "/" + metadata.value("namespace", "") + "/" + metadata.value("name", "");
+    std::lock_guard lock(appliedMutex_);
+    auto found = applied_.find(child);
+    if (found != applied_.end() &&
+        found->second.resourceVersion == metadata.value("resourceVersion", "")) {
+      return;
+    }
+  }
+  notify_(key);
+}
 
 KubeRuntime::~KubeRuntime() {
   stop();
@@ -281,25 +355,18 @@ void KubeRuntime::requireCode(const core::Dataflow& dataflow) {
 }
 
 // An apply would merge into an object of the same name that someone else made, and make it
-// the dataflow's (to be deleted with it); so an object the cache does not know is looked at
-// first, and one that another owner or nobody controls is refused, with the way out.
+// the dataflow's (to be deleted with it); so one that another dataflow, another owner or
+// nobody controls is refused, with the way out. The cache holds every object of the kind: a
+// name it does not know is free, as far as the watch has seen.
 void KubeRuntime::refuseForeign(const std::string& kind, const core::Dataflow& dataflow,
                                 const std::string& name) {
   auto* informer = informers_->of(kind);
   const auto& ns = dataflow.metadata.namespace_;
-  if (informer == nullptr || informer->get(ns, name)) {
-    return;  // cached objects carry the dataflow's labels: they are its own
+  auto existing = informer == nullptr ? nullptr : informer->get(ns, name);
+  if (!existing || dataflowKeyOf(*existing) == ns + "/" + dataflow.metadata.name) {
+    return;
   }
-  json existing;
-  try {
-    existing = client_.get(resourceForKind(kind), ns, name);
-  } catch (const Error& error) {
-    if (error.code() == ErrorCode::NotFound) {
-      return;
-    }
-    throw;
-  }
-  const auto owners = existing["metadata"].value("ownerReferences", json::array());
+  const auto owners = existing->at("metadata").value("ownerReferences", json::array());
   for (const auto& owner : owners) {
     if (owner.value("uid", "") == dataflow.metadata.uid.value_or("")) {
       return;
@@ -381,7 +448,8 @@ void KubeRuntime::rememberApplied(const std::string& kind, const std::string& ns
                                   const std::string& name, const std::string& hash,
                                   const json& answer) {
   std::lock_guard lock(appliedMutex_);
-  applied_[kind + "/" + ns + "/" + name] = {hash, specVersion(kind, answer)};
+  applied_[kind + "/" + ns + "/" + name] = {hash, specVersion(kind, answer),
+                                            answer.at("metadata").value("resourceVersion", "")};
 }
 
 void KubeRuntime::forgetApplied(const std::string& ns, const std::string& name) {
@@ -398,7 +466,7 @@ void KubeRuntime::forgetApplied(const std::string& ns, const std::string& name) 
 bool KubeRuntime::replaceStaleJob(const core::Dataflow& dataflow, const std::string& runId) {
   const auto& ns = dataflow.metadata.namespace_;
   const auto& name = dataflow.metadata.name;
-  auto job = informers_->jobs.get(ns, name);
+  auto job = informers_->ownOf("Job", ns, name, name);
   if (!job) {
     return false;
   }
@@ -423,7 +491,7 @@ bool KubeRuntime::replaceStaleJob(const core::Dataflow& dataflow, const std::str
 void KubeRuntime::removeOtherWorkloads(const std::string& ns, const std::string& name,
                                        const std::string& keep) {
   for (const std::string kind : {"StatefulSet", "Job", "CronJob"}) {
-    if (kind != keep && informers_->workloads(kind).get(ns, name)) {
+    if (kind != keep && informers_->ownOf(kind, ns, name, name)) {
       log()->info("removing the {} of dataflow={}/{}, which now runs as a {}", kind, ns, name,
                   keep);
       deleteQuietly(resourceForKind(kind), ns, name);
@@ -452,8 +520,7 @@ void KubeRuntime::cleanup(const std::string& ns, const std::string& name) {
 
 void KubeRuntime::deleteIfOurs(const std::string& kind, const std::string& ns,
                                const std::string& object, const std::string& dataflow) {
-  auto cached = informers_->of(kind)->get(ns, object);
-  if (cached && dataflowKeyOf(*cached) == ns + "/" + dataflow) {
+  if (informers_->ownOf(kind, ns, object, dataflow)) {
     deleteQuietly(resourceForKind(kind), ns, object);
   }
 }

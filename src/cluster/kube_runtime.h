@@ -51,6 +51,7 @@ class KubeRuntime : public operator_::Runtime {
 
  private:
   struct Informers;
+  void childChanged(const std::string& kind, const nlohmann::json& object, bool deleted);
   void requireCode(const core::Dataflow& dataflow);
   void refuseForeign(const std::string& kind, const core::Dataflow& dataflow,
                      const std::string& name);
@@ -82,6 +83,7 @@ class KubeRuntime : public operator_::Runtime {
   struct Applied {
     std::string hash;
     std::string version;
+    std::string resourceVersion;  // of the answer, whose watch event is no news
   };
   std::mutex appliedMutex_;
   std::map<std::string, Applied> applied_;  // "kind/ns/name"; guarded by appliedMutex_

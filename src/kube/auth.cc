@@ -20,6 +20,7 @@
 
 #include "common/error.h"
 #include "common/logging.h"
+#include "common/time.h"
 
 extern char** environ;
 
@@ -327,36 +328,6 @@ ExecResult parseExecCredential(const ExecConfig& exec, const std::string& out) {
 }
 
 }  // namespace
-
-std::optional<Clock::time_point> parseRfc3339(const std::string& text) {
-  std::tm tm{};
-  const char* rest = ::strptime(text.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
-  if (rest == nullptr) {
-    return std::nullopt;
-  }
-  if (*rest == '.') {
-    for (++rest; std::isdigit(static_cast<unsigned char>(*rest)); ++rest) {
-    }
-  }
-  long offset = 0;
-  if (*rest == 'Z' || *rest == 'z') {
-    ++rest;
-  } else if (*rest == '+' || *rest == '-') {
-    int hours = 0;
-    int minutes = 0;
-    if (std::sscanf(rest + 1, "%2d:%2d", &hours, &minutes) != 2) {
-      return std::nullopt;
-    }
-    offset = (hours * 3600L + minutes * 60L) * (*rest == '+' ? 1 : -1);
-    rest += 6;
-  } else {
-    return std::nullopt;
-  }
-  if (*rest != '\0') {
-    return std::nullopt;
-  }
-  return Clock::from_time_t(::timegm(&tm) - offset);
-}
 
 ExecResult runExecPlugin(const ExecConfig& exec, std::chrono::milliseconds timeout) {
   ProcessOutput output = runProcess(commandPath(exec), exec, timeout);

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "common/time.h"
 #include "kube/kubeconfig.h"
 
 // The credentials a request carries, and the sources that keep them fresh: a static token or
@@ -37,9 +38,6 @@ struct ExecResult {
   std::optional<CredentialSource::Clock::time_point> expiry;
 };
 ExecResult runExecPlugin(const ExecConfig& exec, std::chrono::milliseconds timeout);
-
-// Parses an RFC 3339 timestamp ("2024-01-02T03:04:05Z", fractions and offsets allowed).
-std::optional<CredentialSource::Clock::time_point> parseRfc3339(const std::string& text);
 
 struct CredentialOptions {
   std::chrono::seconds tokenFileRefresh{60};

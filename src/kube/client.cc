@@ -243,6 +243,56 @@ ListResult Client::listPage(const Resource& resource, std::string_view ns,
   return result;
 }
 
+int Table::column(std::string_view name) const {
+  auto found = std::find(columns.begin(), columns.end(), name);
+  return found == columns.end() ? -1 : static_cast<int>(found - columns.begin());
+}
+
+Table Client::listTable(const Resource& resource, std::string_view ns, const ListOptions& options) {
+  for (int restart = 0;; ++restart) {
+    Table table;
+    std::string continueToken;
+    try {
+      do {
+        json page = tablePage(resource, ns, options, continueToken);
+        if (table.columns.empty()) {
+          for (const auto& column : page.value("columnDefinitions", json::array())) {
+            table.columns.push_back(column.value("name", ""));
+          }
+        }
+        for (auto& row : page["rows"]) {
+          table.rows.push_back(std::move(row["cells"]));
+        }
+        continueToken = page.value("/metadata/continue"_json_pointer, std::string());
+      } while (!continueToken.empty());
+      return table;
+    } catch (const Error& e) {
+      // As in list(): an expired continue token means starting over.
+      if (e.code() != ErrorCode::Gone || continueToken.empty() || restart + 1 >= kMaxListRestarts) {
+        throw;
+      }
+    }
+  }
+}
+
+json Client::tablePage(const Resource& resource, std::string_view ns, const ListOptions& options,
+                       const std::string& continueToken) {
+  Query query{{"labelSelector", options.labelSelector},
+              {"fieldSelector", options.fieldSelector},
+              {"limit", options.limit > 0 ? std::to_string(options.limit) : ""},
+              {"continue", continueToken},
+              {"includeObject", "None"}};
+  json page = send(Call{.path = withQuery(resource.collectionPath(ns), query),
+                        .accept = "application/json;as=Table;v=v1;g=meta.k8s.io",
+                        .what = fmt::format("list {}{}", resource.plural,
+                                            ns.empty() ? "" : " in " + std::string(ns))});
+  if (page.value("kind", "") != "Table") {
+    throw Error(ErrorCode::Internal,
+                fmt::format("list {}: the API server answered with no Table", resource.plural));
+  }
+  return page;
+}
+
 ListResult Client::list(const Resource& resource, std::string_view ns, const ListOptions& options) {
   for (int restart = 0;; ++restart) {
     ListOptions page = options;

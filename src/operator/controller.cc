@@ -4,6 +4,7 @@
 
 #include "common/error.h"
 #include "common/logging.h"
+#include "common/time.h"
 #include "core/codec.h"
 #include "core/validation.h"
 #include "operator/status.h"
@@ -98,6 +99,7 @@ void Controller::watchLoop(const std::string& kind) {
         continue;
       }
       if (kind == kDataflows) {
+        noteCodeReference(*event);
         queue_.add(keyOf(event->object));
         continue;
       }
@@ -111,16 +113,39 @@ void Controller::watchLoop(const std::string& kind) {
   }
 }
 
+std::string Controller::codeKeyOf(const nlohmann::json& dataflow) {
+  const auto& metadata = dataflow.at("metadata");
+  const auto spec = dataflow.value("spec", nlohmann::json::object());
+  return metadata.value("namespace", "") + "/" +
+         spec.value("configMapName", metadata.value("name", ""));
+}
+
+void Controller::noteCodeReference(const store::WatchEvent& event) {
+  if (event.type == store::EventType::Deleted) {
+    codeReferences_.remove(keyOf(event.object));
+  } else {
+    codeReferences_.set(keyOf(event.object), codeKeyOf(event.object));
+  }
+}
+
+// A watch that was broken may have missed a delete or a change of configMapName: what the
+// index says is checked against the store before the dataflow is reconciled.
 void Controller::enqueueReferrers(const nlohmann::json& configMap) {
-  const auto& metadata = configMap.at("metadata");
-  const std::string ns = metadata.value("namespace", "");
-  const std::string name = metadata.value("name", "");
-  for (const auto& item : store_.list(kDataflows, ns).items) {
-    const auto& spec = item.value("spec", nlohmann::json::object());
-    const std::string referenced =
-        spec.value("configMapName", item.at("metadata").value("name", ""));
-    if (referenced == name) {
-      queue_.add(keyOf(item));
+  const std::string code = keyOf(configMap);
+  for (const auto& key : codeReferences_.referrers(code)) {
+    const auto [ns, name] = splitKey(key);
+    try {
+      const std::string current = codeKeyOf(store_.get(kDataflows, ns, name));
+      if (current == code) {
+        queue_.add(key);
+      } else {
+        codeReferences_.set(key, current);
+      }
+    } catch (const Error& error) {
+      if (error.code() != ErrorCode::NotFound) {
+        throw;
+      }
+      codeReferences_.remove(key);
     }
   }
 }
@@ -135,12 +160,14 @@ void Controller::resyncLoop() {
   auto next = std::chrono::steady_clock::now() + options_.resyncPeriod;
   while (!stopping_) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    releasePostponedFinalizers();
     if (std::chrono::steady_clock::now() < next) {
       continue;
     }
     next = std::chrono::steady_clock::now() + options_.resyncPeriod;
     try {
       enqueueAll();
+      removeOrphanedCode();
     } catch (const std::exception& error) {
       log()->warn("resync failed error={}", error.what());
     }
@@ -177,6 +204,7 @@ void Controller::reconcile(const std::string& key) {
       throw;
     }
     runtime_.cleanup(ns, name);
+    deleteOwnedCode(ns, name, name);  // what waxctl makes is named after the dataflow
     return;
   }
   core::Dataflow dataflow = decode(object);
@@ -199,14 +227,52 @@ void Controller::reconcile(const std::string& key) {
   log()->debug("reconciled dataflow={} phase={} ready={}/{}", key, toString(state.phase),
                state.processesReady, state.processesDesired);
 
-  // The finalizer is added after the processes start, to keep a durable write out of the
-  // start-up path. A delete that comes first finds no finalizer and removes the object at
-  // once; the reconcile that follows finds it gone and cleans up all the same.
+  // The finalizer is added after the processes start, and while the controller is busy it
+  // waits (up to kFinalizerPatience): it matters only for a delete, and a burst of new
+  // dataflows should start first. A delete that comes first finds no finalizer and
+  // removes the object at once; the reconcile that follows finds it gone and cleans up all the
+  // same, and a resync removes code that a delete in the operator's absence left behind.
   const auto& finalizers = dataflow.metadata.finalizers;
   if (std::find(finalizers.begin(), finalizers.end(), kCleanupFinalizer) == finalizers.end()) {
-    dataflow = decode(addFinalizer(object));
+    if (!postponeFinalizer(key)) {
+      dataflow = decode(addFinalizer(object));
+    }
   }
   writeStatus(dataflow, state, suspended);
+}
+
+bool Controller::busy() const {
+  const auto sinceWrite = std::chrono::steady_clock::now().time_since_epoch() -
+                          std::chrono::steady_clock::duration(lastStatusWrite_.load());
+  // Not the queue's depth: the postponed keys come back to it together, and would keep each
+  // other waiting.
+  return sinceWrite < kBusyWindow;
+}
+
+// A postponed finalizer is added by a reconcile that releasePostponedFinalizers() asks for.
+bool Controller::postponeFinalizer(const std::string& key) {
+  const auto now = std::chrono::steady_clock::now();
+  const bool wait = busy();
+  std::lock_guard lock(finalizerMutex_);
+  if (wait) {
+    auto [since, first] = finalizerPostponedSince_.try_emplace(key, now);
+    if (now - since->second < kFinalizerPatience) {
+      return true;
+    }
+  }
+  finalizerPostponedSince_.erase(key);
+  return false;
+}
+
+void Controller::releasePostponedFinalizers() {
+  const auto now = std::chrono::steady_clock::now();
+  const bool wait = busy();
+  std::lock_guard lock(finalizerMutex_);
+  for (const auto& [key, since] : finalizerPostponedSince_) {
+    if (!wait || now - since >= kFinalizerPatience) {
+      queue_.add(key);
+    }
+  }
 }
 
 void Controller::finalize(const core::Dataflow& dataflow) {
@@ -230,17 +296,49 @@ void Controller::finalize(const core::Dataflow& dataflow) {
 // Code objects made for this dataflow (by waxctl or the API) carry its name in a label and go
 // with it; a code object shared by several dataflows is left alone.
 void Controller::deleteOwnedCode(const core::Dataflow& dataflow) {
-  const auto& ns = dataflow.metadata.namespace_;
-  const std::string codeName = dataflow.spec.configMapName.value_or(dataflow.metadata.name);
+  deleteOwnedCode(dataflow.metadata.namespace_,
+                  dataflow.spec.configMapName.value_or(dataflow.metadata.name),
+                  dataflow.metadata.name);
+}
+
+void Controller::deleteOwnedCode(const std::string& ns, const std::string& codeName,
+                                 const std::string& dataflowName) {
   try {
     const auto code = store_.get(kConfigMaps, ns, codeName);
     const auto labels = code["metadata"].value("labels", nlohmann::json::object());
-    if (labels.value(kOwnerLabel, "") == dataflow.metadata.name) {
+    if (labels.value(kOwnerLabel, "") == dataflowName) {
       store_.remove(kConfigMaps, ns, codeName);
     }
   } catch (const Error& error) {
     if (error.code() != ErrorCode::NotFound) {
       throw;
+    }
+  }
+}
+
+// A dataflow deleted while no operator ran, before its finalizer was added, leaves the code
+// made for it: a code object labelled for a dataflow that does not exist goes once it is old
+// enough not to be one that waxctl has just made, for the dataflow it is about to create.
+void Controller::removeOrphanedCode() {
+  const auto cutoff = std::chrono::system_clock::now() - options_.orphanedCodeAge;
+  for (const auto& code : store_.list(kConfigMaps, "").items) {
+    const auto& metadata = code.at("metadata");
+    const auto labels = metadata.value("labels", nlohmann::json::object());
+    const std::string owner = labels.value(kOwnerLabel, "");
+    const auto created = parseRfc3339(metadata.value("creationTimestamp", ""));
+    if (owner.empty() || !created || *created > cutoff) {
+      continue;
+    }
+    const std::string ns = metadata.value("namespace", "");
+    try {
+      store_.get(kDataflows, ns, owner);
+    } catch (const Error& error) {
+      if (error.code() != ErrorCode::NotFound) {
+        throw;
+      }
+      log()->info("removing code left by a deleted dataflow={}/{} configmap={}", ns, owner,
+                  metadata.value("name", ""));
+      deleteOwnedCode(ns, metadata.value("name", ""), owner);
     }
   }
 }
@@ -263,6 +361,7 @@ void Controller::writeStatus(const core::Dataflow& dataflow, const RunState& sta
   core::Dataflow updated = dataflow;
   updated.status = status;
   store_.updateStatus(kDataflows, core::toJson(updated));
+  lastStatusWrite_ = std::chrono::steady_clock::now().time_since_epoch().count();
   if (options_.events != nullptr) {
     if (auto event = eventForTransition(dataflow, dataflow.status, status)) {
       options_.events->record(updated, *event);

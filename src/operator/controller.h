@@ -2,11 +2,14 @@
 
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "operator/code_references.h"
 #include "operator/events.h"
 #include "operator/runtime.h"
 #include "operator/work_queue.h"
@@ -22,11 +25,17 @@ inline constexpr const char* kCleanupFinalizer = "bytewax.io/wax-cleanup";
 // On a code object: the dataflow it was made for, which deletes it when it goes.
 inline constexpr const char* kOwnerLabel = "bytewax.io/dataflow";
 
+// How long a new dataflow's finalizer may wait while the controller is busy, and how long after
+// the last status write it counts as busy.
+inline constexpr std::chrono::seconds kFinalizerPatience{10};
+inline constexpr std::chrono::milliseconds kBusyWindow{500};
 struct ControllerOptions {
   int workers = 2;
   std::chrono::milliseconds resyncPeriod{30000};
   BackoffOptions backoff;
   EventRecorder* events = nullptr;  // none: no events are recorded
+  // Code labelled for a dataflow that does not exist is removed, at a resync, once this old.
+  std::chrono::seconds orphanedCodeAge{120};
 };
 
 class Controller {
@@ -37,6 +46,9 @@ class Controller {
   void start();
   void stop();
   void enqueue(const std::string& key);
+  // Whether a status was written a moment ago: bookkeeping (finalizers, events) waits while
+  // it is, so that a burst of new dataflows starts first.
+  bool busy() const;
 
   // Reconciles one "namespace/name" key. Throws on failures that should be retried.
   void reconcile(const std::string& key);
@@ -45,11 +57,18 @@ class Controller {
   void watchLoop(const std::string& kind);
   void resyncLoop();
   void workerLoop();
+  static std::string codeKeyOf(const nlohmann::json& dataflow);
+  void noteCodeReference(const store::WatchEvent& event);
   void enqueueReferrers(const nlohmann::json& configMap);
   void enqueueAll();
   void finalize(const core::Dataflow& dataflow);
   nlohmann::json addFinalizer(nlohmann::json object);
   void deleteOwnedCode(const core::Dataflow& dataflow);
+  void deleteOwnedCode(const std::string& ns, const std::string& codeName,
+                       const std::string& dataflowName);
+  void removeOrphanedCode();
+  bool postponeFinalizer(const std::string& key);
+  void releasePostponedFinalizers();
   void writeStatus(const core::Dataflow& dataflow, const RunState& state, bool suspended);
   void writeFailure(const std::string& key, const std::string& message);
 
@@ -57,6 +76,11 @@ class Controller {
   Runtime& runtime_;
   ControllerOptions options_;
   WorkQueue queue_;
+  CodeReferences codeReferences_;
+  std::mutex finalizerMutex_;
+  // Keys whose finalizer waits for a quieter queue, since when; guarded by finalizerMutex_.
+  std::map<std::string, std::chrono::steady_clock::time_point> finalizerPostponedSince_;
+  std::atomic<std::chrono::steady_clock::rep> lastStatusWrite_{0};  // since the clock's epoch
   std::atomic<bool> stopping_{false};
   std::vector<std::thread> threads_;
   std::vector<store::WatchPtr> watches_;  // guarded by watchesMutex_

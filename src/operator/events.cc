@@ -76,6 +76,10 @@ std::optional<Event> eventForTransition(const core::Dataflow& dataflow,
   if (previous != nullptr && previous->reason == now->reason) {
     return std::nullopt;
   }
+  // Every dataflow is Pending when it is new: an event would say only that it was created.
+  if (previous == nullptr && now->reason == "Pending") {
+    return std::nullopt;
+  }
   const core::Condition* degraded = findCondition(after, kDegraded);
   Event event;
   event.warning = degraded != nullptr && degraded->status == "True";

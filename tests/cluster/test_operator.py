@@ -17,7 +17,8 @@ FLOW = "from bytewax.testing import run_main\n"
 
 @pytest.fixture(scope="module")
 def operator(cluster, tmp_path_factory):
-    running = Operator(cluster, tmp_path_factory.mktemp("operator")).start()
+    running = Operator(cluster, tmp_path_factory.mktemp("operator"),
+                       "--orphaned-code-seconds", 1).start()
     yield running
     running.stop()
     print(running.log()[-20000:])
@@ -306,3 +307,33 @@ def test_a_service_of_the_same_name_is_not_taken_over(operator, k8s, namespace):
     wait_until(lambda: not k8s["custom"].list_namespaced_custom_object(
         GROUP, VERSION, namespace, PLURAL)["items"], what="the dataflow gone")
     assert k8s["core"].read_namespaced_service("taken-api", namespace).metadata.uid
+
+
+def test_a_child_of_another_dataflow_is_not_taken_over(operator, k8s, namespace):
+    # "web"'s API Service is named "web-api", as is the headless Service of "web-api".
+    deploy(k8s, namespace, "web", processesCount=1)
+    wait_until(lambda: k8s["core"].list_namespaced_service(
+        namespace, label_selector="bytewax.io/dataflow=web").items, what="web's Services")
+    deploy(k8s, namespace, "web-api", processesCount=1)
+    failed = wait_until(phase_is(k8s, namespace, "web-api", "Failed"), what="Failed")
+    assert f'Service named "{namespace}/web-api" already exists' in \
+        failed["status"]["lastError"]
+    service = k8s["core"].read_namespaced_service("web-api", namespace)
+    assert service.metadata.labels["bytewax.io/dataflow"] == "web"
+    assert service.spec.ports[0].port == 3030
+
+
+def test_code_left_by_a_dataflow_deleted_while_no_operator_ran_is_removed(
+        operator, k8s, namespace):
+    def code(name, labels):
+        k8s["core"].create_namespaced_config_map(namespace, client.V1ConfigMap(
+            metadata=client.V1ObjectMeta(name=name, labels=labels), data={"flow.py": FLOW}))
+    code("ghost", {"bytewax.io/dataflow": "ghost"})
+    code("unlabelled", {})
+    deploy(k8s, namespace, "alive", processesCount=1)
+
+    def names():
+        return {item.metadata.name for item in
+                k8s["core"].list_namespaced_config_map(namespace).items}
+    wait_until(lambda: "ghost" not in names(), timeout=60, what="the orphaned code gone")
+    assert {"unlabelled", "alive"} <= names()

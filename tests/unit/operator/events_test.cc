@@ -67,6 +67,21 @@ TEST(EventsTest, AChangeOfSituationMakesOneEvent) {
   EXPECT_FALSE(eventForTransition(dataflow, running, running)) << "same situation, no event";
 }
 
+TEST(EventsTest, ANewDataflowWaitingToStartMakesNoEvent) {
+  auto dataflow = dataflowWithSecrets();
+  const auto pending = computeStatus(dataflow, state(RunPhase::Stopped), false, "t1");
+  EXPECT_FALSE(eventForTransition(dataflow, std::nullopt, pending))
+      << "every new dataflow waits to start; that is no news";
+
+  dataflow.status = pending;
+  const auto running = computeStatus(dataflow, state(RunPhase::Running), false, "t2");
+  dataflow.status = running;
+  const auto again = computeStatus(dataflow, state(RunPhase::Stopped), false, "t3");
+  const auto event = eventForTransition(dataflow, running, again);
+  ASSERT_TRUE(event) << "waiting to start again after running is news";
+  EXPECT_EQ(event->reason, "Pending");
+}
+
 TEST(EventsTest, CrashesAreWarningsWithoutSecrets) {
   auto dataflow = dataflowWithSecrets();
   const auto crashing = computeStatus(
