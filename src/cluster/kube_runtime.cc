@@ -94,7 +94,7 @@ json trimmed(json object) {
   }
   auto spec = object.find("spec");
   if (spec != object.end() && spec->is_object()) {
-    for (const char* field : {"replicas", "suspend", "schedule"}) {
+    for (const char* field : {"replicas", "suspend", "schedule", "nodeName"}) {
       if (spec->contains(field)) {
         kept["spec"][field] = std::move((*spec)[field]);
       }
@@ -584,21 +584,32 @@ std::vector<operator_::ProcessInfo> KubeRuntime::processes(const std::string& ns
   return result;
 }
 
+// The pod of a process whose log can be read: a pod that no node runs yet has none, and the
+// API server would answer with an empty log, which would look like a silent process.
 std::string KubeRuntime::podFor(const std::string& ns, const std::string& name,
                                 int64_t process) const {
-  std::string found;
-  for (const auto& pod : podsOf(ns, name)) {
-    if (processIndex(pod) == process && (found.empty() || !beingDeleted(pod))) {
-      found = pod.at("metadata").value("name", "");
+  const json* found = nullptr;
+  const auto pods = podsOf(ns, name);
+  for (const auto& pod : pods) {
+    if (processIndex(pod) == process && (found == nullptr || !beingDeleted(pod))) {
+      found = &pod;
     }
   }
-  if (found.empty()) {
+  if (found == nullptr) {
     throw Error(ErrorCode::NotFound,
                 fmt::format("process {} of dataflow {}/{} has no pod now; `waxctl dataflow get "
                             "{}` shows its processes",
                             process, ns, name, name));
   }
-  return found;
+  const auto spec = found->value("spec", json::object());
+  if (spec.value("nodeName", "").empty()) {
+    throw Error(ErrorCode::Unavailable,
+                fmt::format("process {} of dataflow {}/{} has not started: its pod is not "
+                            "scheduled to a node yet, so it has no log; `kubectl describe pod "
+                            "{} -n {}` says why",
+                            process, ns, name, found->at("metadata").value("name", ""), ns));
+  }
+  return found->at("metadata").value("name", "");
 }
 
 void KubeRuntime::readLogs(const std::string& ns, const std::string& name,

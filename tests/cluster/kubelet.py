@@ -1,10 +1,18 @@
 """Acts as the kubelet for tests: the control plane has none, so without this Pods stay
 Pending. It registers a Node, binds pods to it and patches their status to the phase a test
 asks for, the way a kubelet would report it. It runs no containers; that is the point: the
-operator is tested against the API, not against a container runtime."""
+operator is tested against the API, not against a container runtime.
+
+LogServer is the kubelet's log endpoint (/containerLogs/...) over TLS, where the API server
+fetches a pod's log for `kubectl logs` and `waxctl dataflow logs`: a test writes the lines a
+container would have printed, and a follower gets them as they are written."""
 
 import datetime
+import http.server
+import ssl
+import subprocess
 import threading
+import urllib.parse
 
 from kubernetes import client
 
@@ -30,6 +38,12 @@ class Kubelet:
         except client.ApiException as error:
             if error.status != 409:
                 raise
+
+    def serve_logs(self, server):
+        """Points the Node at `server`, as a kubelet announces its endpoint."""
+        self.core.patch_node_status(NODE, {"status": {
+            "addresses": [{"type": "InternalIP", "address": "127.0.0.1"}],
+            "daemonEndpoints": {"kubeletEndpoint": {"Port": server.port}}}})
 
     def pods(self, namespace, selector):
         return self.core.list_namespaced_pod(namespace, label_selector=selector).items
@@ -124,3 +138,90 @@ class KubeletLoop:
     def stop(self):
         self._stop.set()
         self._thread.join(5)
+
+
+class LogServer:
+    """Serves GET /containerLogs/NAMESPACE/POD/CONTAINER[?follow=true&tailLines=N] over TLS
+    with a certificate of its own (the API server does not check the kubelet's unless told
+    to)."""
+
+    def __init__(self, directory):
+        self.logs = {}  # (namespace, pod) -> text
+        self.changed = threading.Condition()
+        self.requests = []
+        self.stopping = False
+        key, cert = directory / "kubelet.key", directory / "kubelet.crt"
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days",
+                        "1", "-subj", "/CN=wax-test-node", "-keyout", key, "-out", cert],
+                       check=True, capture_output=True)
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.httpd.daemon_threads = True
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert, key)
+        self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def write(self, namespace, pod, text):
+        with self.changed:
+            self.logs[(namespace, pod)] = self.logs.get((namespace, pod), "") + text
+            self.changed.notify_all()
+
+    def stop(self):
+        with self.changed:
+            self.stopping = True
+            self.changed.notify_all()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def _handler(self):
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                url = urllib.parse.urlsplit(self.path)
+                parts = url.path.strip("/").split("/")
+                if len(parts) != 4 or parts[0] != "containerLogs":
+                    self.send_error(404)
+                    return
+                query = urllib.parse.parse_qs(url.query)
+                server.requests.append((url.path, query))
+                key = (parts[1], parts[2])
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain")
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                with server.changed:
+                    text = server.logs.get(key, "")
+                sent = len(text)
+                if "tailLines" in query:
+                    text = "".join(text.splitlines(keepends=True)[-int(query["tailLines"][0]):])
+                try:
+                    self.chunk(text)
+                    while query.get("follow") == ["true"]:
+                        with server.changed:
+                            server.changed.wait_for(lambda: server.stopping or
+                                                    len(server.logs.get(key, "")) > sent, 1)
+                            if server.stopping:
+                                break
+                            text = server.logs.get(key, "")
+                        self.chunk(text[sent:])
+                        sent = len(text)
+                    self.wfile.write(b"0\r\n\r\n")
+                    self.wfile.flush()
+                except OSError:
+                    pass  # the reader went away
+
+            def chunk(self, text):
+                if text:
+                    data = text.encode()
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+                    self.wfile.flush()
+
+        return Handler

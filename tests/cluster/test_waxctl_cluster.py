@@ -12,7 +12,7 @@ import yaml
 from kubernetes import client
 
 from conftest import BIN
-from kubelet import Kubelet, KubeletLoop
+from kubelet import Kubelet, KubeletLoop, LogServer
 from operator_process import Operator, wait_until
 
 FLOW = """from bytewax.dataflow import Dataflow
@@ -47,6 +47,7 @@ def waxctl(cluster, tmp_path):
             raise AssertionError(f"waxctl {' '.join(map(str, args))} exited "
                                  f"{result.returncode}:\n{result.stdout}\n{result.stderr}")
         return result
+    run.environment = environment
     return run
 
 
@@ -161,3 +162,50 @@ def test_list_reads_the_servers_table_and_falls_back_on_an_older_crd(
         assert (rows("-n", namespace), rows("-A")) == from_table
     finally:
         cluster.kubectl("apply", "-f", CRD)
+
+
+@pytest.fixture()
+def kubelet_logs(cluster, tmp_path):
+    server = LogServer(tmp_path)
+    Kubelet(cluster.api_client()).serve_logs(server)
+    yield server
+    server.stop()
+
+
+def test_logs_print_and_follow_the_pods_log(operator, waxctl, flow_file, namespace,
+                                            kubelet_logs):
+    operator.state[namespace] = {"phase": "Running"}
+    waxctl("dataflow", "deploy", flow_file, "-n", namespace, "-p", "2")
+    waxctl("dataflow", "wait", "tiny-flow", "-n", namespace, "--for=condition=Ready",
+           "--timeout", "90s")
+    kubelet_logs.write(namespace, "tiny-flow-1", "one\ntwo\nthree\n")
+    printed = waxctl("dataflow", "logs", "tiny-flow", "-n", namespace, "--process", "1",
+                     "--tail", "2").stdout
+    assert printed == "two\nthree\n"
+    path, query = kubelet_logs.requests[-1]
+    assert path == f"/containerLogs/{namespace}/tiny-flow-1/process"
+    assert query["tailLines"] == ["2"]
+
+    follower = subprocess.Popen(
+        [str(BIN / "waxctl"), "dataflow", "logs", "tiny-flow", "-n", namespace,
+         "--process", "1", "-f"], env=waxctl.environment, stdout=subprocess.PIPE, text=True)
+    try:
+        lines = iter(follower.stdout.readline, "")
+        assert [next(lines) for _ in range(3)] == ["one\n", "two\n", "three\n"]
+        kubelet_logs.write(namespace, "tiny-flow-1", "four\n")
+        assert next(lines) == "four\n", "a line written later arrives while following"
+        assert follower.poll() is None
+    finally:
+        follower.terminate()
+        follower.wait(10)
+
+
+def test_logs_of_a_process_not_yet_scheduled_say_so(operator, waxctl, flow_file, namespace,
+                                                    api):
+    # The test kubelet is given no state for this namespace: the pod stays unscheduled.
+    waxctl("dataflow", "deploy", flow_file, "-n", namespace, "-p", "1")
+    wait_until(lambda: client.CoreV1Api(api).list_namespaced_pod(
+        namespace, label_selector="bytewax.io/dataflow=tiny-flow").items, what="a pod")
+    result = waxctl("dataflow", "logs", "tiny-flow", "-n", namespace, check=False)
+    assert result.returncode != 0
+    assert "has not started" in result.stderr and "tiny-flow-0" in result.stderr, result.stderr
