@@ -16,9 +16,11 @@
 #include "cluster/kube_events.h"
 #include "cluster/kube_runtime.h"
 #include "cluster/kube_store.h"
+#include "command_line.h"
 #include "common/error.h"
 #include "common/logging.h"
 #include "common/version.h"
+#include "core/validation.h"
 #include "http/server.h"
 #include "kube/client.h"
 #include "kube/leader_election.h"
@@ -113,6 +115,8 @@ std::pair<std::string, uint16_t> splitAddress(const std::string& address) {
   return {address.substr(0, colon), static_cast<uint16_t>(port)};
 }
 
+constexpr std::chrono::seconds kRefusalPatience{10};
+
 // The reconciler, which runs only while this replica leads (or always, without election).
 class Reconciler {
  public:
@@ -131,6 +135,15 @@ class Reconciler {
                  }),
         dataflows_(store_, runtime_, controllerOptions(flags)) {}
 
+  // A list or watch refused for want of permission for kRefusalPatience: retrying will not
+  // mend it, and a replica that cannot see is better restarting with the reason in its log.
+  std::optional<wax::Error> refusal() const {
+    auto refused = runtime_.refusal(kRefusalPatience);
+    return refused ? refused : store_.refusal(kRefusalPatience);
+  }
+
+  bool ready() const { return ready_; }
+
   void start() {
     if (!runtime_.start(std::chrono::minutes(2))) {
       if (stopRequested()) {
@@ -146,6 +159,7 @@ class Reconciler {
     }
     controller_ = &dataflows_;
     dataflows_.start();
+    ready_ = true;
   }
 
   // Safe from another thread while start() runs, and more than once.
@@ -191,6 +205,7 @@ class Reconciler {
   wax::operator_::Controller dataflows_;
   std::mutex mutex_;      // orders start() and stop()
   bool stopped_ = false;  // guarded by mutex_
+  std::atomic<bool> ready_{false};
 };
 
 int run(Flags flags) {
@@ -217,7 +232,13 @@ int run(Flags flags) {
   probes.route("GET", "/healthz", [](const wax::http::Request&) {
     return wax::http::Response{200, "text/plain", "ok\n"};
   });
-  probes.route("GET", "/readyz", [](const wax::http::Request&) {
+  // Ready once its caches have filled and it reconciles; a standby of an election is ready
+  // too, to take over (a Deployment's rollout waits for every replica to be ready).
+  std::atomic<bool> leading{!flags.leaderElect};
+  probes.route("GET", "/readyz", [&reconciler, &leading](const wax::http::Request&) {
+    if (leading && !reconciler.ready()) {
+      return wax::http::Response{503, "text/plain", "not ready: the caches are filling\n"};
+    }
     return wax::http::Response{200, "text/plain", "ok\n"};
   });
   const uint16_t port = probes.start();
@@ -240,7 +261,19 @@ int run(Flags flags) {
   };
   std::stop_source stopElection;
   std::jthread election;
-  std::jthread leading;
+  std::jthread reconciling;
+  std::jthread watchdog([&reconciler, &fail](std::stop_token stop) {
+    while (!stop.stop_requested()) {
+      if (auto refused = reconciler.refusal()) {
+        fail(fmt::format("{}; give the operator's service account the rights that "
+                         "deploy/helm/wax grants (list and watch of dataflows, configmaps, "
+                         "pods and workloads)",
+                         refused->what()));
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+    }
+  });
   if (flags.leaderElect) {
     wax::kube::LeaderElectionOptions options;
     options.ns = flags.leaseNamespace.empty() ? config.ns : flags.leaseNamespace;
@@ -251,9 +284,10 @@ int run(Flags flags) {
         std::chrono::duration_cast<std::chrono::milliseconds>(leaseDuration * 2 / 3);
     options.retryPeriod = std::chrono::duration_cast<std::chrono::milliseconds>(leaseDuration / 7);
     // Off the election's thread, which must go on renewing the lease while caches fill.
-    options.onStartedLeading = [&leading, &startReconciling] {
+    options.onStartedLeading = [&reconciling, &leading, &startReconciling] {
       log()->info("leading: reconciling dataflows");
-      leading = std::jthread(startReconciling);
+      leading = true;
+      reconciling = std::jthread(startReconciling);
     };
     // A replica that lost its lease may have reconciles in flight that another replica now
     // repeats; it stops at once, and its Deployment starts it again as a candidate.
@@ -267,7 +301,7 @@ int run(Flags flags) {
       elector.run(token);
     });
   } else {
-    leading = std::jthread(startReconciling);
+    reconciling = std::jthread(startReconciling);
   }
 
   int received = 0;
@@ -275,8 +309,9 @@ int run(Flags flags) {
   log()->info("stopping signal={}", received);
   stopping = true;
   reconciler.stop();  // also ends a wait for the caches that is still under way
-  if (leading.joinable()) {
-    leading.join();
+  watchdog.request_stop();
+  if (reconciling.joinable()) {
+    reconciling.join();
   }
   stopElection.request_stop();  // releases the lease, so a standby takes over at once
   if (election.joinable()) {
@@ -303,6 +338,13 @@ int main(int argc, char** argv) {
   app.add_option("--namespaces", flags.namespaces,
                  "Namespaces to watch, comma-separated; default: every namespace")
       ->delimiter(',')
+      ->check(CLI::Validator(
+          [](const std::string& ns) {
+            return wax::core::isDns1123Label(ns)
+                       ? std::string()
+                       : "\"" + ns + "\" is not a namespace name (lowercase letters, digits, '-')";
+          },
+          "NAMESPACE"))
       ->envname("WAX_WATCH_NAMESPACES");
   app.add_option("--cluster-domain", flags.clusterDomain,
                  "The cluster's DNS domain, for the dataflows' address lists")
@@ -343,7 +385,9 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", flags.logLevel, "trace, debug, info, warn or error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
       ->capture_default_str();
-  CLI11_PARSE(app, argc, argv);
+  if (auto exitCode = wax::parseCommandLine(app, argc, argv)) {
+    return *exitCode;
+  }
 
   wax::initLogging(flags.logLevel);
   try {

@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/api.h"
+#include "command_line.h"
 #include "common/logging.h"
 #include "common/paths.h"
 #include "common/version.h"
@@ -207,7 +208,9 @@ int main(int argc, char** argv) {
   app.add_option("--workers", flags.workers, "Dataflows reconciled in parallel")
       ->check(CLI::Range(1, 64))
       ->capture_default_str();
-  CLI11_PARSE(app, argc, argv);
+  if (auto exitCode = wax::parseCommandLine(app, argc, argv)) {
+    return *exitCode;
+  }
 
   wax::initLogging(flags.logLevel);
   try {

@@ -38,6 +38,20 @@ std::string describe(const nlohmann::json& object) {
   return text;
 }
 
+// A dataflow that fails may still recover (code that arrives later, a spec that is fixed), so
+// the wait goes on; but the person waiting hears of the failure now, not at the timeout. Each
+// kind of trouble is told once: a crash loop passes through Starting at every restart.
+void sayWhenInTrouble(const nlohmann::json& object, const std::string& ns,
+                      const std::string& name, std::string& reported) {
+  const auto status = object.value("status", nlohmann::json::object());
+  const std::string phase = status.value("phase", "");
+  if ((phase == "Failed" || phase == "CrashLoopBackOff") && phase != reported) {
+    std::cerr << fmt::format("waxctl: dataflow {}/{} is {}: {}; still waiting\n", ns, name,
+                             phase, status.value("lastError", "no error recorded"));
+    reported = phase;
+  }
+}
+
 }  // namespace
 
 int waitFor(Context& context, const std::string& ns, const std::string& name,
@@ -58,6 +72,7 @@ int waitFor(Context& context, const std::string& ns, const std::string& name,
   const std::string path =
       fmt::format("/api/v1/namespaces/{}/dataflows/{}", urlEncode(ns), urlEncode(name));
   nlohmann::json last;
+  std::string reported;
   while (true) {
     try {
       last = context.client().get(path);
@@ -75,6 +90,7 @@ int waitFor(Context& context, const std::string& ns, const std::string& name,
       std::cout << fmt::format("dataflow/{} condition met\n", name);
       return kExitOk;
     }
+    sayWhenInTrouble(last, ns, name, reported);
     if (std::chrono::steady_clock::now() > deadline) {
       std::cerr << fmt::format("waxctl: timed out waiting for {} on dataflow {}/{} ({})\n",
                                condition, ns, name, describe(last));

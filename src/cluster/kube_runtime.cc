@@ -259,6 +259,11 @@ bool KubeRuntime::start(std::chrono::milliseconds syncTimeout) {
   return true;
 }
 
+std::optional<Error> KubeRuntime::refusal(std::chrono::seconds patience) const {
+  const auto all = informers_->all();
+  return kube::lastingRefusal({all.begin(), all.end()}, patience);
+}
+
 void KubeRuntime::stop() {
   stopping_ = true;
   for (auto* informer : informers_->all()) {

@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,8 @@ class KubeRuntime : public operator_::Runtime {
   // reads once and exits); sync() needs the caches.
   bool start(std::chrono::milliseconds syncTimeout);
   void stop();
+  // A list or watch of a cache refused for want of permission for `patience` or longer.
+  std::optional<Error> refusal(std::chrono::seconds patience) const;
 
   std::string runId(const core::Dataflow& dataflow) override;
   operator_::RunState sync(const core::Dataflow& dataflow, bool run) override;

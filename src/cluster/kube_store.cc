@@ -157,6 +157,15 @@ json KubeStore::create(const store::Kind& kind, const json& object) {
   return toStoreObject(kind, client_.create(resource, body, {options_.fieldManager}));
 }
 
+std::optional<Error> KubeStore::refusal(std::chrono::seconds patience) const {
+  std::lock_guard lock(cachesMutex_);  // held: a cache may go with its watch meanwhile
+  std::vector<const kube::Informer*> informers;
+  for (const auto& [kind, informer] : caches_) {
+    informers.push_back(informer);
+  }
+  return kube::lastingRefusal(informers, patience);
+}
+
 void KubeStore::registerCache(const store::Kind& kind, const kube::Informer* informer) {
   std::lock_guard lock(cachesMutex_);
   caches_.emplace(kind, informer);

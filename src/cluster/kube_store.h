@@ -50,6 +50,8 @@ class KubeStore : public store::Store {
   std::vector<std::string> namespaces() override;
 
   // Used by the watches this store hands out.
+  // A list or watch of a cache refused for want of permission for `patience` or longer.
+  std::optional<Error> refusal(std::chrono::seconds patience) const;
   void registerCache(const store::Kind& kind, const kube::Informer* informer);
   void unregisterCache(const kube::Informer* informer);
 

@@ -190,6 +190,33 @@ void Informer::dispatch(const std::vector<Change>& changes) {
   }
 }
 
+void Informer::noteRefusal(const Error* error) {
+  const bool refused = error != nullptr && (error->code() == ErrorCode::Unauthorized ||
+                                            error->code() == ErrorCode::Forbidden);
+  std::lock_guard lock(cacheMutex_);
+  if (!refused) {
+    refusal_.reset();
+  } else if (!refusal_) {
+    refusal_ = Refusal{*error, std::chrono::steady_clock::now()};
+  }
+}
+
+std::optional<Informer::Refusal> Informer::refusal() const {
+  std::lock_guard lock(cacheMutex_);
+  return refusal_;
+}
+
+std::optional<Error> lastingRefusal(const std::vector<const Informer*>& informers,
+                                    std::chrono::seconds patience) {
+  const auto now = std::chrono::steady_clock::now();
+  for (const auto* informer : informers) {
+    if (auto refusal = informer->refusal(); refusal && now - refusal->since >= patience) {
+      return refusal->error;
+    }
+  }
+  return std::nullopt;
+}
+
 std::string Informer::relist(const std::string& ns) {
   ListOptions options{.labelSelector = options_.labelSelector,
                       .fieldSelector = options_.fieldSelector,
@@ -287,10 +314,13 @@ void Informer::run(const std::string& ns) {
         version = relist(ns);
         needList = false;
         markSynced();
+        noteRefusal(nullptr);
       }
       version = watchOnce(ns, version);
       failures = 0;
+      noteRefusal(nullptr);
     } catch (const Error& e) {
+      noteRefusal(&e);
       if (e.code() == ErrorCode::Gone) {
         log->info("watch version expired, relisting resource={} namespace={}",
                   options_.resource.plural, ns);

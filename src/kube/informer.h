@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <string>
 #include <string_view>
@@ -15,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/error.h"
 #include "kube/client.h"
 
 // An informer: for each watched namespace (or all of them) a reflector lists the resource, then
@@ -83,6 +85,14 @@ class Informer {
   std::vector<ObjectPtr> list(std::string_view ns = {}) const;
   size_t size() const;
   Stats stats() const;
+  // The error of the last list or watch when it failed for want of permission (401 or 403),
+  // and since when it has; cleared by a success. Other errors are retried quietly: this is the
+  // one that retrying will not mend.
+  struct Refusal {
+    Error error;
+    std::chrono::steady_clock::time_point since;
+  };
+  std::optional<Refusal> refusal() const;
   // The namespaces it watches; empty for every namespace.
   const std::vector<std::string>& namespaces() const { return options_.namespaces; }
 
@@ -93,6 +103,7 @@ class Informer {
   };
   void run(const std::string& ns);
   std::string relist(const std::string& ns);
+  void noteRefusal(const Error* error);  // null: a success
   std::string watchOnce(const std::string& ns, const std::string& resourceVersion);
   std::vector<Change> applyEvent(const WatchEvent& event);
   std::vector<Change> replace(const std::string& ns, std::vector<nlohmann::json> items);
@@ -117,6 +128,7 @@ class Informer {
   std::map<std::string, Packed> cache_;  // "ns/name" (or "name"); guarded by cacheMutex_
   size_t syncedReflectors_ = 0;          // guarded by cacheMutex_
   Stats stats_;                          // guarded by cacheMutex_
+  std::optional<Refusal> refusal_;       // guarded by cacheMutex_
 
   std::mutex handlerMutex_;  // serializes handler calls
 
@@ -127,5 +139,9 @@ class Informer {
   std::vector<std::thread> threads_;
   std::minstd_rand random_{std::random_device{}()};  // guarded by runMutex_
 };
+
+// The first refusal among `informers` that has lasted `patience` or longer.
+std::optional<Error> lastingRefusal(const std::vector<const Informer*>& informers,
+                                    std::chrono::seconds patience);
 
 }  // namespace wax::kube

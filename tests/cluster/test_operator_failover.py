@@ -1,11 +1,16 @@
 """wax-operator through faults: killed with SIGKILL in the middle of its work and started
 again, the API server restarted under its watches, and two replicas electing one leader."""
 
+import re
+import subprocess
 import time
+import urllib.error
+import urllib.request
 
 import pytest
 from kubernetes import client
 
+from conftest import BIN
 from operator_process import Operator, wait_until
 from test_operator import deploy, phase_is, GROUP, VERSION, PLURAL
 
@@ -110,3 +115,43 @@ def test_a_clean_stop_hands_the_lease_over_at_once(operators, k8s, namespace):
     assert first.stop() == 0
     wait_until(lambda: holder(k8s, lease) == "second", timeout=20,
                what="the second replica leading well before the 60 s lease ran out")
+
+
+def probe(operator, path):
+    port = wait_until(lambda: re.search(r"serving probes address=127\.0\.0\.1:(\d+)",
+                                        operator.log()), what="the probes' port").group(1)
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as answer:
+            return answer.status, answer.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def test_without_rights_it_is_not_ready_and_stops_saying_which(operators):
+    # alice, in the test bed's kubeconfig, is a user whom no RBAC rule grants anything.
+    unprivileged = operators("--context", "alice")
+    status, body = probe(unprivileged, "/readyz")
+    assert status == 503 and "caches" in body
+    assert probe(unprivileged, "/healthz")[0] == 200
+    unprivileged.process.wait(60)
+    assert unprivileged.process.returncode == 1
+    log = unprivileged.log()
+    assert "forbidden" in log.lower() and "service account" in log
+
+
+def test_ready_once_reconciling(operators):
+    running = operators()
+    wait_until(lambda: probe(running, "/readyz")[0] == 200, what="ready")
+
+
+@pytest.mark.parametrize("flags, named", [
+    (["--namespaces", "ok,Bad_NS"], '--namespaces: "Bad_NS" is not a namespace name'),
+    (["--workers", "0"], "--workers"),
+    (["--resync-seconds", "1"], "--resync-seconds"),
+    (["--orphaned-code-seconds", "0"], "--orphaned-code-seconds"),
+])
+def test_a_bad_flag_exits_2_naming_it(flags, named):
+    result = subprocess.run([str(BIN / "wax-operator"), *flags], capture_output=True, text=True,
+                            timeout=30)
+    assert result.returncode == 2, result
+    assert named in result.stderr

@@ -56,6 +56,12 @@ def test_crashing_dataflow_backs_off_and_reports_the_error(waxd):
     assert condition(dataflow, "Degraded") == "True"
     assert condition(dataflow, "Ready") == "False"
     assert "boom" in waxd.waxctl("dataflow", "logs", "crash").stdout
+    waited = waxd.waxctl("dataflow", "wait", "crash", "--for=condition=Ready", "--timeout=2s",
+                         check=False)
+    assert waited.returncode == 1
+    assert "is CrashLoopBackOff: " in waited.stderr and "still waiting" in waited.stderr, \
+        "a wait says at once that the dataflow is in trouble"
+    assert waited.stderr.count("still waiting") == 1, "and says it once"
     # The back-off doubles from 300 ms: by now restarts come more than a second apart.
     before = waxd.get("crash")["status"]["restarts"]
     time.sleep(1.0)
