@@ -265,10 +265,11 @@ int run(Flags flags) {
   std::jthread watchdog([&reconciler, &fail](std::stop_token stop) {
     while (!stop.stop_requested()) {
       if (auto refused = reconciler.refusal()) {
-        fail(fmt::format("{}; give the operator's service account the rights that "
-                         "deploy/helm/wax grants (list and watch of dataflows, configmaps, "
-                         "pods and workloads)",
-                         refused->what()));
+        fail(
+            fmt::format("{}; give the operator's service account the rights that "
+                        "deploy/helm/wax grants (list and watch of dataflows, configmaps, "
+                        "pods and workloads)",
+                        refused->what()));
         return;
       }
       std::this_thread::sleep_for(std::chrono::seconds(1));

@@ -41,13 +41,13 @@ std::string describe(const nlohmann::json& object) {
 // A dataflow that fails may still recover (code that arrives later, a spec that is fixed), so
 // the wait goes on; but the person waiting hears of the failure now, not at the timeout. Each
 // kind of trouble is told once: a crash loop passes through Starting at every restart.
-void sayWhenInTrouble(const nlohmann::json& object, const std::string& ns,
-                      const std::string& name, std::string& reported) {
+void sayWhenInTrouble(const nlohmann::json& object, const std::string& ns, const std::string& name,
+                      std::string& reported) {
   const auto status = object.value("status", nlohmann::json::object());
   const std::string phase = status.value("phase", "");
   if ((phase == "Failed" || phase == "CrashLoopBackOff") && phase != reported) {
-    std::cerr << fmt::format("waxctl: dataflow {}/{} is {}: {}; still waiting\n", ns, name,
-                             phase, status.value("lastError", "no error recorded"));
+    std::cerr << fmt::format("waxctl: dataflow {}/{} is {}: {}; still waiting\n", ns, name, phase,
+                             status.value("lastError", "no error recorded"));
     reported = phase;
   }
 }
