@@ -6,7 +6,7 @@ PYTHON_ENV := $(HOME)/.cache/wax/python/bytewax-0.21.1
 PYTHON := $(PYTHON_ENV)/bin/python
 CXX_SOURCES = $(shell git ls-files '*.cc' '*.h' 2>/dev/null)
 
-.PHONY: all setup build build-asan format format-check unit unit-asan e2e cluster-tests test \
+.PHONY: oidc-tests all setup build build-asan format format-check unit unit-asan e2e cluster-tests test \
         quickstart bench cluster cluster-down clean
 
 all: build
@@ -49,7 +49,12 @@ cluster-tests: build
 	@bash scripts/testbed/build-kube.sh >/dev/null
 	$(PYTHON) -m pytest -v tests/cluster
 
-test: setup format-check build unit build-asan unit-asan e2e cluster-tests
+# The OpenID Connect provider that WaxAPI's tests sign in with (oidc-provider from npm).
+oidc-tests: setup
+	@bash scripts/testbed/oidc-up.sh install >/dev/null
+	$(PYTHON) -m pytest -v tests/oidc
+
+test: setup format-check build unit build-asan unit-asan e2e cluster-tests oidc-tests
 
 # A local Kubernetes control plane without Docker, for trying cluster mode by hand.
 CLUSTER_DIR ?= $(HOME)/.cache/wax/cluster

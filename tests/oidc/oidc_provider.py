@@ -4,8 +4,8 @@ the authorization code flow with PKCE S256, the device flow, refresh and RP-init
 driven with plain requests so that tests need no browser.
 
 Other suites use it by putting this directory on sys.path:
-    provider = OidcProvider(tmp_dir, default_config()).start()
-    tokens = provider.password_login("alice")
+    with OidcProvider(tmp_dir, default_config()) as provider:
+        tokens = provider.password_login("alice")
 """
 
 import base64
@@ -154,6 +154,7 @@ class OidcProvider:
         result = subprocess.run([str(OIDC_UP), "up", str(self.directory), str(config_file)],
                                 capture_output=True, text=True, timeout=300)
         if result.returncode != 0:
+            self.stop()
             raise RuntimeError(f"oidc-up.sh up exited {result.returncode}:\n{result.stderr}")
         self.issuer = result.stdout.strip().splitlines()[-1]
         self.discovery = self._get_json(f"{self.issuer}/.well-known/openid-configuration")
@@ -161,6 +162,12 @@ class OidcProvider:
 
     def stop(self):
         subprocess.run([str(OIDC_UP), "down", str(self.directory)], check=False, timeout=60)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *_):
+        self.stop()
 
     @property
     def log(self):

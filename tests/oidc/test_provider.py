@@ -217,8 +217,7 @@ def test_ps256_keys_from_a_jwks_file_survive_a_restart(tmp_path):
     config = default_config()
     config.update(signing_algs=["PS256"], jwks_file=str(tmp_path / "jwks.json"))
     config["resources"] = {WAX_API: {}}
-    provider = OidcProvider(tmp_path / "provider", config).start()
-    try:
+    with OidcProvider(tmp_path / "provider", config) as provider:
         before = provider.password_login("bob")
         header = jwt.get_unverified_header(before["access_token"])
         assert header["alg"] == "PS256"
@@ -231,5 +230,3 @@ def test_ps256_keys_from_a_jwks_file_survive_a_restart(tmp_path):
 
         assert provider.verify(before["access_token"], algorithms=["PS256"])["sub"] == "bob"
         assert [key["kid"] for key in provider.jwks()["keys"]] == [header["kid"]]
-    finally:
-        provider.stop()

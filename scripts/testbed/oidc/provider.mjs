@@ -93,6 +93,11 @@ function readConfig(path) {
   for (const field of ['issuer', 'clients', 'users']) {
     if (config[field] === undefined) throw new ConfigError(`${path}: "${field}" is missing`);
   }
+  for (const user of config.users) {
+    if (typeof user.username !== 'string' || typeof user.password !== 'string') {
+      throw new ConfigError(`${path}: every user needs a username and a password`);
+    }
+  }
   const issuer = new URL(config.issuer);
   if (issuer.protocol !== 'http:' || issuer.port === '' || issuer.pathname !== '/') {
     throw new ConfigError(`${path}: issuer must be http://HOST:PORT (PORT 0 for a free one)`);
@@ -165,7 +170,7 @@ class Users {
   }
 }
 
-function resourceServers(config, defaultAlg) {
+function resourceIndicators(config, defaultAlg) {
   const resources = config.resources ?? {};
   return {
     enabled: true,
@@ -187,7 +192,7 @@ function resourceServers(config, defaultAlg) {
       return {
         audience: resource.audience ?? indicator,
         scope: resource.scope ?? '',
-        accessTokenTTL: resource.ttl ?? config.ttl?.access_token ?? DEFAULT_TTL.access_token,
+        accessTokenTTL: resource.ttl,
         accessTokenFormat: 'jwt',
         jwt: { sign: { alg: resource.alg ?? defaultAlg } },
       };
@@ -303,7 +308,7 @@ function providerConfiguration(config, users, keys) {
       rpInitiatedLogout: logoutPages(),
       revocation: { enabled: true },
       introspection: { enabled: true },
-      resourceIndicators: resourceServers(config, signingAlgs[0]),
+      resourceIndicators: resourceIndicators(config, signingAlgs[0]),
     },
     // Every origin may call: the only callers are tests on loopback.
     clientBasedCORS: () => true,
@@ -429,6 +434,18 @@ async function listen(issuer) {
   return { server, issuer: bound.origin };
 }
 
+// oidc-provider reads static clients on their first request; reading them here makes a wrong
+// config fail at start-up, where the person who wrote it looks.
+async function checkClients(provider, clients) {
+  for (const { client_id: id } of clients) {
+    try {
+      await provider.Client.find(id);
+    } catch (err) {
+      throw new ConfigError(`client ${id}: ${err.error_description ?? err.message}`);
+    }
+  }
+}
+
 async function main() {
   const [configPath] = process.argv.slice(2);
   if (!configPath) throw new ConfigError('usage: node provider.mjs CONFIG.json');
@@ -438,6 +455,7 @@ async function main() {
   const { server, issuer } = await listen(new URL(config.issuer));
   const provider = new Provider(issuer, providerConfiguration(config, users,
     loadOrGenerateKeys(config)));
+  await checkClients(provider, config.clients);
   provider.use(interactionRoutes(provider, users));
   provider.on('server_error', (_ctx, err) => log('server error', { error: err.stack }));
   server.on('request', provider.callback());
