@@ -100,7 +100,9 @@ void Controller::watchLoop(const std::string& kind) {
       }
       if (kind == kDataflows) {
         noteCodeReference(*event);
-        queue_.add(keyOf(event->object));
+        if (!isOwnStatusEcho(*event)) {
+          queue_.add(keyOf(event->object));
+        }
         continue;
       }
       try {
@@ -111,6 +113,23 @@ void Controller::watchLoop(const std::string& kind) {
       }
     }
   }
+}
+
+// The watch event of this controller's own status write: nothing in it that the reconcile
+// which wrote it did not already act on.
+bool Controller::isOwnStatusEcho(const store::WatchEvent& event) {
+  if (event.type != store::EventType::Modified) {
+    return false;
+  }
+  const std::string key = keyOf(event.object);
+  std::lock_guard lock(echoesMutex_);
+  auto echo = statusEchoes_.find(key);
+  if (echo == statusEchoes_.end()) {
+    return false;
+  }
+  const bool own = echo->second == event.object["metadata"].value("resourceVersion", "");
+  statusEchoes_.erase(echo);
+  return own;
 }
 
 std::string Controller::codeKeyOf(const nlohmann::json& dataflow) {
@@ -360,8 +379,17 @@ void Controller::writeStatus(const core::Dataflow& dataflow, const RunState& sta
   }
   core::Dataflow updated = dataflow;
   updated.status = status;
-  store_.updateStatus(kDataflows, core::toJson(updated));
+  const auto written = store_.updateStatus(kDataflows, core::toJson(updated));
   lastStatusWrite_ = std::chrono::steady_clock::now().time_since_epoch().count();
+  // The reconcile acts on completedRun (a completed run is not started again), so a status
+  // that changes it must come back as a change; any other is only what this reconcile saw.
+  const auto completedRun = [](const std::optional<core::DataflowStatus>& status) {
+    return status ? status->completedRun : std::nullopt;
+  };
+  if (completedRun(dataflow.status) == completedRun(updated.status)) {
+    std::lock_guard lock(echoesMutex_);
+    statusEchoes_[keyOf(written)] = written["metadata"].value("resourceVersion", "");
+  }
   if (options_.events != nullptr) {
     if (auto event = eventForTransition(dataflow, dataflow.status, status)) {
       options_.events->record(updated, *event);

@@ -58,6 +58,7 @@ class Controller {
   void resyncLoop();
   void workerLoop();
   static std::string codeKeyOf(const nlohmann::json& dataflow);
+  bool isOwnStatusEcho(const store::WatchEvent& event);
   void noteCodeReference(const store::WatchEvent& event);
   void enqueueReferrers(const nlohmann::json& configMap);
   void enqueueAll();
@@ -81,6 +82,10 @@ class Controller {
   // Keys whose finalizer waits for a quieter queue, since when; guarded by finalizerMutex_.
   std::map<std::string, std::chrono::steady_clock::time_point> finalizerPostponedSince_;
   std::atomic<std::chrono::steady_clock::rep> lastStatusWrite_{0};  // since the clock's epoch
+  std::mutex echoesMutex_;
+  // Per dataflow key, the resourceVersion of this controller's last status write, whose watch
+  // event needs no reconcile; guarded by echoesMutex_.
+  std::map<std::string, std::string> statusEchoes_;
   std::atomic<bool> stopping_{false};
   std::vector<std::thread> threads_;
   std::vector<store::WatchPtr> watches_;  // guarded by watchesMutex_
