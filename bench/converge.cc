@@ -77,8 +77,8 @@ void applyChildrenAndStatus(wax::kube::Client& client, const json& created) {
   wax::operator_::RunState starting;
   starting.phase = wax::operator_::RunPhase::Starting;
   starting.processesDesired = effective.spec.processesCount.value_or(1);
-  parsed.status = wax::operator_::computeStatus(parsed, starting, false,
-                                                wax::operator_::nowRfc3339());
+  parsed.status =
+      wax::operator_::computeStatus(parsed, starting, false, wax::operator_::nowRfc3339());
   client.updateStatus(resources::kDataflows, wax::core::toJson(parsed), {"bench-floor"});
 }
 
