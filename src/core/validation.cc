@@ -380,8 +380,8 @@ void validateEnv(const std::optional<std::vector<EnvVar>>& env, Errors& errors) 
     } else if (!isEnvVarName(name)) {
       add(errors, field,
           quote(name) +
-              " is not a valid environment variable name: use letters, digits and "
-              "'_', not starting with a digit");
+              " is not a valid environment variable name: use letters, digits, '_', '-' "
+              "and '.', not starting with a digit");
     } else if (auto [it, inserted] = firstIndex.emplace(name, i); !inserted) {
       add(errors, field,
           quote(name) + " is already set by spec.env[" + std::to_string(it->second) +
@@ -670,12 +670,14 @@ bool isDns1123Subdomain(const std::string& value) {
   return true;
 }
 
+// Kubernetes' rule for container environment names, which the CRD's schema states too, so
+// that a manifest the API server admits is one that Wax runs, in a cluster and locally.
 bool isEnvVarName(const std::string& value) {
   if (value.empty() || isDigit(value.front())) {
     return false;
   }
   for (char c : value) {
-    if (!isAlnum(c) && c != '_') {
+    if (!isAlnum(c) && c != '_' && c != '-' && c != '.') {
       return false;
     }
   }

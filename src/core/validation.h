@@ -25,7 +25,7 @@ std::string describeErrors(const Dataflow& dataflow, const std::vector<FieldErro
 // Helpers that other validators (Secrets, code blobs) reuse.
 bool isDns1123Label(const std::string& value);      // RFC 1123 label, <= 63 chars
 bool isDns1123Subdomain(const std::string& value);  // RFC 1123 subdomain, <= 253 chars
-bool isEnvVarName(const std::string& value);        // [A-Za-z_][A-Za-z0-9_]*
+bool isEnvVarName(const std::string& value);        // [-._A-Za-z][-._A-Za-z0-9]*
 // A standard 5-field cron expression, or one of the @yearly/@monthly/... macros. On failure
 // `why` says which field is wrong.
 bool isCronExpression(const std::string& value, std::string& why);

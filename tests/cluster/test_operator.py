@@ -193,6 +193,29 @@ def test_job_mode_runs_to_completion_once(operator, kubelet, k8s, namespace):
     assert dataflow(k8s, namespace, "batch")["status"]["phase"] == "Completed"
 
 
+def test_a_finished_streaming_dataflow_is_completed_and_not_run_again(operator, kubelet, k8s,
+                                                                       namespace):
+    # Between the restarts of a StatefulSet's container, its kubelet reports the exit 0.
+    kubelet.state[namespace] = {"phase": "Running", "ready": False, "exit_code": 0,
+                                "reason": "Completed"}
+    deploy(k8s, namespace, "finite", processesCount=2)
+    done = wait_until(phase_is(k8s, namespace, "finite", "Completed"), timeout=90,
+                      what="Completed")
+    assert condition(done, "Completed")["status"] == "True"
+    wait_until(lambda: k8s["apps"].read_namespaced_stateful_set("finite", namespace)
+               .spec.replicas == 0, what="no process started again")
+    time.sleep(12)  # a resync later, it stays so
+    assert k8s["apps"].read_namespaced_stateful_set("finite", namespace).spec.replicas == 0
+    assert dataflow(k8s, namespace, "finite")["status"]["phase"] == "Completed"
+
+    # A new run (here: new code) runs again.
+    kubelet.state[namespace] = {"phase": "Running"}
+    code = k8s["core"].read_namespaced_config_map("finite", namespace)
+    code.data["flow.py"] = FLOW + "# v2\n"
+    k8s["core"].replace_namespaced_config_map("finite", namespace, code)
+    wait_until(phase_is(k8s, namespace, "finite", "Running"), timeout=90, what="Running again")
+
+
 def test_a_schedule_makes_a_cronjob(operator, k8s, namespace):
     deploy(k8s, namespace, "nightly", schedule="30 2 * * *", concurrencyPolicy="Replace")
     cron = wait_until(lambda: k8s["batch"].read_namespaced_cron_job("nightly", namespace),
@@ -337,3 +360,13 @@ def test_code_left_by_a_dataflow_deleted_while_no_operator_ran_is_removed(
                 k8s["core"].list_namespaced_config_map(namespace).items}
     wait_until(lambda: "ghost" not in names(), timeout=60, what="the orphaned code gone")
     assert {"unlabelled", "alive"} <= names()
+
+
+def test_an_env_name_the_schema_admits_is_one_the_operator_runs(operator, k8s, namespace):
+    deploy(k8s, namespace, "dotted", processesCount=1,
+           env=[{"name": "my.setting-v2", "value": "1"}])
+    sts = wait_until(lambda: k8s["apps"].read_namespaced_stateful_set("dotted", namespace),
+                     what="the StatefulSet")
+    env = {item.name: item.value for item in sts.spec.template.spec.containers[0].env}
+    assert env["my.setting-v2"] == "1"
+    assert dataflow(k8s, namespace, "dotted")["status"]["phase"] != "Failed"

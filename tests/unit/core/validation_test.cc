@@ -204,7 +204,7 @@ TEST(ValidateTest, ProcessAndWorkerCountsHaveBounds) {
 
 TEST(ValidateTest, EnvNamesMustBeValidAndUnique) {
   EXPECT_TRUE(isValid(validateWith([](Dataflow& d) {
-    d.spec.env = std::vector<EnvVar>{{"_A1", ""}, {"b", "x"}};
+    d.spec.env = std::vector<EnvVar>{{"_A1", ""}, {"b", "x"}, {"my-setting.v2", "as in k8s"}};
   })));
   EXPECT_TRUE(hasOnlyError(validateWith([](Dataflow& d) {
                              d.spec.env = std::vector<EnvVar>{{"A", "1"}, {"B", "2"}, {"A", "3"}};
@@ -216,7 +216,7 @@ TEST(ValidateTest, EnvNamesMustBeValidAndUnique) {
                            }),
                            "spec.env[0].name", "not a valid environment variable name"));
   EXPECT_TRUE(hasOnlyError(validateWith([](Dataflow& d) {
-                             d.spec.env = std::vector<EnvVar>{{"A-B", "x"}};
+                             d.spec.env = std::vector<EnvVar>{{"A=B", "x"}};
                            }),
                            "spec.env[0].name", "not a valid environment variable name"));
   EXPECT_TRUE(hasOnlyError(validateWith([](Dataflow& d) {
@@ -558,8 +558,10 @@ TEST(NameHelpersTest, EnvVarNames) {
   EXPECT_TRUE(isEnvVarName("_x9"));
   EXPECT_FALSE(isEnvVarName(""));
   EXPECT_FALSE(isEnvVarName("9X"));
-  EXPECT_FALSE(isEnvVarName("A.B"));
+  EXPECT_TRUE(isEnvVarName("A.B")) << "Kubernetes allows it, and so does the CRD";
+  EXPECT_TRUE(isEnvVarName("-a"));
   EXPECT_FALSE(isEnvVarName("A B"));
+  EXPECT_FALSE(isEnvVarName("A=B"));
 }
 
 }  // namespace
