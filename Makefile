@@ -50,7 +50,7 @@ cluster-tests: build
 	$(PYTHON) -m pytest -v tests/cluster
 
 # The OpenID Connect provider that WaxAPI's tests sign in with (oidc-provider from npm).
-oidc-tests: setup
+oidc-tests: build
 	@bash scripts/testbed/oidc-up.sh install >/dev/null
 	$(PYTHON) -m pytest -v tests/oidc
 
