@@ -14,12 +14,15 @@ from oidc_provider import OidcProvider, WAX_API, default_config
 BIN = Path(__file__).resolve().parents[2] / "build" / "bin"
 
 
-def check(provider, tmp_path, token, audience):
-    jwks = tmp_path / "jwks.json"
-    jwks.write_text(json.dumps(provider.jwks()))
-    return subprocess.run([str(BIN / "wax-check-token"), "--jwks", jwks, "--issuer",
-                           provider.issuer, "--audience", audience], input=token,
-                          capture_output=True, text=True, timeout=30)
+def check(provider, tmp_path, token, audience, discover=True):
+    """Discovery and keys over HTTP from the provider, as WaxAPI gets them; or from a file."""
+    command = [str(BIN / "wax-check-token"), "--issuer", provider.issuer, "--audience",
+               audience]
+    if not discover:
+        jwks = tmp_path / "jwks.json"
+        jwks.write_text(json.dumps(provider.jwks()))
+        command += ["--jwks", jwks]
+    return subprocess.run(command, input=token, capture_output=True, text=True, timeout=30)
 
 
 def audience_of(token):
@@ -30,10 +33,11 @@ def audience_of(token):
 def test_rs256_and_es256_access_tokens_verify(oidc, tmp_path):
     for resource in (None, "https://other.test/api"):
         token = oidc.password_login("alice", audience=resource)["access_token"]
-        result = check(oidc, tmp_path, token, audience_of(token))
-        assert result.returncode == 0, result.stdout
-        claims = json.loads(result.stdout)
-        assert claims["sub"] == "alice" and claims["iss"] == oidc.issuer
+        for discover in (True, False):
+            result = check(oidc, tmp_path, token, audience_of(token), discover)
+            assert result.returncode == 0, result.stdout
+            claims = json.loads(result.stdout)
+            assert claims["sub"] == "alice" and claims["iss"] == oidc.issuer
 
 
 def test_a_token_for_another_audience_or_tampered_is_refused(oidc, tmp_path):
