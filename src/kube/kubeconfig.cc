@@ -197,6 +197,15 @@ AuthInfo authInfo(const std::string& name, const Entry& entry) {
   if (body["exec"] && !body["exec"].IsNull()) {
     user.exec = execConfig(entry, body["exec"], field + ".exec");
   }
+  user.impersonateUser = scalar(body, "as", entry.file, field);
+  if (const YAML::Node groups = body["as-groups"]; groups && !groups.IsNull()) {
+    if (!groups.IsSequence()) {
+      throw configError(entry.file, field + ".as-groups", "must be a list of group names");
+    }
+    for (const auto& group : groups) {
+      user.impersonateGroups.push_back(group.as<std::string>());
+    }
+  }
   return user;
 }
 

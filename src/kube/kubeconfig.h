@@ -30,6 +30,10 @@ struct AuthInfo {
   std::string clientCertificateData;  // PEM
   std::string clientKeyData;          // PEM; secret: never log
   std::optional<ExecConfig> exec;
+  // Impersonation (kubeconfig `as` and `as-groups`): requests act as this user and groups,
+  // which the credentials above must be allowed to impersonate.
+  std::string impersonateUser;
+  std::vector<std::string> impersonateGroups;
 };
 
 struct Config {

@@ -84,6 +84,24 @@ void ensureCurlInitialized() {
   (void)init;
 }
 
+namespace {
+
+// Impersonation names go into headers: a line break in one would add headers of its own.
+void refuseUnsafeHeaderValues(const AuthInfo& user) {
+  auto unsafe = [](const std::string& value) {
+    return std::any_of(value.begin(), value.end(),
+                       [](unsigned char c) { return c < 0x20 || c == 0x7f; });
+  };
+  const bool groupUnsafe =
+      std::any_of(user.impersonateGroups.begin(), user.impersonateGroups.end(), unsafe);
+  if (unsafe(user.impersonateUser) || groupUnsafe) {
+    throw Error(ErrorCode::BadRequest,
+                "an impersonated user or group name contains control characters");
+  }
+}
+
+}  // namespace
+
 Transport::Transport(Config config, CredentialSourcePtr credentials,
                      std::chrono::milliseconds timeout, std::string userAgent)
     : config_(std::move(config)),
@@ -91,6 +109,7 @@ Transport::Transport(Config config, CredentialSourcePtr credentials,
       timeout_(timeout),
       userAgent_(std::move(userAgent)) {
   ensureCurlInitialized();
+  refuseUnsafeHeaderValues(config_.user);
   UrlParts url = splitServer(config_.server);
   if (config_.tlsServerName.empty()) {
     baseUrl_ = fmt::format("{}://{}:{}{}", url.scheme, url.host, url.port, url.path);
@@ -165,6 +184,12 @@ void Transport::setup(CURL* handle, const HttpRequest& request, SlistPtr& header
   }
   if (!credentials.bearerToken.empty()) {
     list = curl_slist_append(list, ("Authorization: Bearer " + credentials.bearerToken).c_str());
+  }
+  if (!config_.user.impersonateUser.empty()) {
+    list = curl_slist_append(list, ("Impersonate-User: " + config_.user.impersonateUser).c_str());
+    for (const auto& group : config_.user.impersonateGroups) {
+      list = curl_slist_append(list, ("Impersonate-Group: " + group).c_str());
+    }
   }
   // curl would otherwise send "Expect: 100-continue" for large bodies and wait for it.
   list = curl_slist_append(list, "Expect:");

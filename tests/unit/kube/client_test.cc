@@ -65,6 +65,28 @@ TEST_F(FakeApiServer, GetSendsTheBearerToken) {
   EXPECT_EQ(client().get(resources::kConfigMaps, "ns", "a")["metadata"]["name"], "a");
 }
 
+TEST_F(FakeApiServer, ImpersonationIsSentAsHeaders) {
+  server_.Get("/api/v1/namespaces/ns/configmaps/a", [](const auto& req, auto& res) {
+    EXPECT_EQ(req.get_header_value("Impersonate-User"), "alice");
+    EXPECT_EQ(req.get_header_value_count("Impersonate-Group"), 2u);
+    EXPECT_EQ(req.get_header_value("Impersonate-Group", 1), "wax-users");
+    res.set_content(configMap("a", "1").dump(), "application/json");
+  });
+  AuthInfo user{.name = "u", .token = "tok"};
+  user.impersonateUser = "alice";
+  user.impersonateGroups = {"wax-admins", "wax-users"};
+  EXPECT_EQ(client({}, user).get(resources::kConfigMaps, "ns", "a")["metadata"]["name"], "a");
+}
+
+TEST_F(FakeApiServer, ANameThatWouldAddHeadersIsRefused) {
+  AuthInfo user{.name = "u", .token = "tok"};
+  user.impersonateUser = "alice\r\nImpersonate-Group: system:masters";
+  EXPECT_THROW(client({}, user), Error);
+  user.impersonateUser = "alice";
+  user.impersonateGroups = {"ok", "bad\ngroup"};
+  EXPECT_THROW(client({}, user), Error);
+}
+
 TEST_F(FakeApiServer, TooManyRequestsIsRetriedAfterRetryAfter) {
   server_.Post("/api/v1/namespaces/ns/configmaps", [this](const auto&, auto& res) {
     if (++requests_ < 3) {

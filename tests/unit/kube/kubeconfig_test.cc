@@ -83,6 +83,28 @@ users:
   EXPECT_EQ(describe(config).find(kToken), std::string::npos);
 }
 
+TEST(Kubeconfig, ImpersonationAsKubectlReadsIt) {
+  TempDir dir;
+  std::string file = dir.write("config", R"(
+current-context: dev
+clusters:
+- name: c1
+  cluster: {server: "https://127.0.0.1:6443"}
+contexts:
+- name: dev
+  context: {cluster: c1, user: admin}
+users:
+- name: admin
+  user:
+    token: t
+    as: alice
+    as-groups: [wax-admins, wax-users]
+)");
+  Config config = loadKubeconfig({file});
+  EXPECT_EQ(config.user.impersonateUser, "alice");
+  EXPECT_EQ(config.user.impersonateGroups, (std::vector<std::string>{"wax-admins", "wax-users"}));
+}
+
 TEST(Kubeconfig, NamespaceDefaultsToDefaultAndFlagsOverride) {
   TempDir dir;
   std::string file =
