@@ -1,8 +1,13 @@
 #pragma once
 
+#include <algorithm>
+#include <cctype>
 #include <optional>
+#include <string>
 
 #include <CLI/CLI.hpp>
+
+#include "core/validation.h"
 
 namespace wax {
 
@@ -17,5 +22,83 @@ inline std::optional<int> parseCommandLine(CLI::App& app, int argc, char** argv)
     return app.exit(error) == 0 ? 0 : 2;
   }
 }
+
+// Validators of the servers' flags: each names what is wrong; CLI11 adds the flag's name.
+namespace flags {
+
+inline bool allDigits(const std::string& text) {
+  return !text.empty() && std::all_of(text.begin(), text.end(),
+                                      [](unsigned char c) { return std::isdigit(c) != 0; });
+}
+
+// HOST:PORT, HOST a name or an IPv4 address, PORT 0 to 65535.
+inline CLI::Validator listenAddress() {
+  return CLI::Validator(
+      [](const std::string& address) -> std::string {
+        const auto colon = address.rfind(':');
+        const std::string port = colon == std::string::npos ? "" : address.substr(colon + 1);
+        if (colon == 0 || !allDigits(port) || port.size() > 5 || std::stoi(port) > 65535) {
+          return "\"" + address + "\" is not HOST:PORT (e.g. 127.0.0.1:8080, or port 0)";
+        }
+        return "";
+      },
+      "HOST:PORT");
+}
+
+// A duration as Kubernetes flags write them: a positive number with s, m or h.
+inline CLI::Validator duration() {
+  return CLI::Validator(
+      [](const std::string& text) -> std::string {
+        const std::string number = text.empty() ? "" : text.substr(0, text.size() - 1);
+        const char unit = text.empty() ? '\0' : text.back();
+        if (!allDigits(number) || std::stol(number) <= 0 ||
+            (unit != 's' && unit != 'm' && unit != 'h')) {
+          return "\"" + text +
+                 "\" is not a duration: write a positive number with s, m or h, "
+                 "e.g. 15s";
+        }
+        return "";
+      },
+      "DURATION");
+}
+
+inline CLI::Validator namespaceName() {
+  return CLI::Validator(
+      [](const std::string& ns) -> std::string {
+        return core::isDns1123Label(ns)
+                   ? ""
+                   : "\"" + ns + "\" is not a namespace name (lowercase letters, digits, '-')";
+      },
+      "NAMESPACE");
+}
+
+inline CLI::Validator dnsDomain() {
+  return CLI::Validator(
+      [](const std::string& domain) -> std::string {
+        return core::isDns1123Subdomain(domain)
+                   ? ""
+                   : "\"" + domain + "\" is not a DNS domain (e.g. cluster.local)";
+      },
+      "DOMAIN");
+}
+
+inline CLI::Validator httpUrl() {
+  return CLI::Validator(
+      [](const std::string& url) -> std::string {
+        const bool scheme = url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0;
+        const auto host =
+            url.find("://") == std::string::npos ? url : url.substr(url.find("://") + 3);
+        const bool clean = std::none_of(url.begin(), url.end(), [](unsigned char c) {
+          return std::isspace(c) != 0 || std::iscntrl(c) != 0;
+        });
+        if (!scheme || host.empty() || host.front() == '/' || !clean) {
+          return "\"" + url + "\" is not an http:// or https:// URL";
+        }
+        return "";
+      },
+      "URL");
+}
+
+}  // namespace flags
 
 }  // namespace wax

@@ -245,9 +245,11 @@ int main(int argc, char** argv) {
                  "Kubeconfig file; default: in-cluster, then KUBECONFIG, then ~/.kube/config");
   app.add_option("--context", flags.context, "Kubeconfig context to use");
   app.add_option("--listen", flags.address, "HOST:PORT to serve on; port 0 picks one")
+      ->check(wax::flags::listenAddress())
       ->capture_default_str();
   app.add_option("--auth-issuer", flags.authIssuer,
                  "The OpenID provider's issuer URL (the Bytewax Platform's authIssuer)")
+      ->check(wax::flags::httpUrl())
       ->required()
       ->envname("WAX_OIDC_ISSUER");
   app.add_option("--client-id", flags.clientId,

@@ -61,7 +61,7 @@ std::chrono::seconds parseSeconds(const std::string& flag, const std::string& te
   } catch (const std::exception&) {
   }
   const std::string unit = text.substr(used);
-  const long scale = unit.empty() || unit == "s" ? 1 : unit == "m" ? 60 : 0;
+  const long scale = unit == "s" ? 1 : unit == "m" ? 60 : unit == "h" ? 3600 : 0;
   if (value <= 0 || scale == 0) {
     throw std::invalid_argument(flag + " " + text +
                                 " is not a duration; write it as seconds, e.g. 15s");
@@ -265,11 +265,14 @@ int run(Flags flags) {
   std::jthread watchdog([&reconciler, &fail](std::stop_token stop) {
     while (!stop.stop_requested()) {
       if (auto refused = reconciler.refusal()) {
-        fail(
-            fmt::format("{}; give the operator's service account the rights that "
-                        "deploy/helm/wax grants (list and watch of dataflows, configmaps, "
-                        "pods and workloads)",
-                        refused->what()));
+        fail(refused->code() == wax::ErrorCode::Unauthorized
+                 ? fmt::format("{}; the API server does not accept the operator's credentials: "
+                               "check its kubeconfig, or its service account's token",
+                               refused->what())
+                 : fmt::format("{}; give the operator's service account the rights that "
+                               "deploy/helm/wax grants (list and watch of dataflows, "
+                               "configmaps, pods and workloads)",
+                               refused->what()));
         return;
       }
       std::this_thread::sleep_for(std::chrono::seconds(1));
@@ -339,21 +342,18 @@ int main(int argc, char** argv) {
   app.add_option("--namespaces", flags.namespaces,
                  "Namespaces to watch, comma-separated; default: every namespace")
       ->delimiter(',')
-      ->check(CLI::Validator(
-          [](const std::string& ns) {
-            return wax::core::isDns1123Label(ns)
-                       ? std::string()
-                       : "\"" + ns + "\" is not a namespace name (lowercase letters, digits, '-')";
-          },
-          "NAMESPACE"))
+      ->check(wax::flags::namespaceName())
       ->envname("WAX_WATCH_NAMESPACES");
   app.add_option("--cluster-domain", flags.clusterDomain,
                  "The cluster's DNS domain, for the dataflows' address lists")
+      ->check(wax::flags::dnsDomain())
       ->capture_default_str();
   app.add_option("--otlp-url", flags.otlpUrl,
-                 "OTLP endpoint given to dataflow pods (BYTEWAX_OTLP_URL)");
+                 "OTLP endpoint given to dataflow pods (BYTEWAX_OTLP_URL)")
+      ->check(wax::flags::httpUrl());
   app.add_option("--metrics-address", flags.metricsAddress,
                  "HOST:PORT of the /healthz and /readyz endpoints; port 0 picks one")
+      ->check(wax::flags::listenAddress())
       ->capture_default_str();
   app.add_option("--workers", flags.workers, "Dataflows reconciled in parallel")
       ->check(CLI::Range(1, 64))
@@ -370,10 +370,12 @@ int main(int argc, char** argv) {
   app.add_flag("--leader-elect", flags.leaderElect,
                "Campaign for a Lease; only the holder reconciles (run 2 replicas)");
   app.add_option("--lease-namespace", flags.leaseNamespace,
-                 "Namespace of the Lease; default: the kubeconfig context's");
+                 "Namespace of the Lease; default: the kubeconfig context's")
+      ->check(wax::flags::namespaceName());
   app.add_option("--lease-name", flags.leaseName, "Name of the Lease")->capture_default_str();
   app.add_option("--lease-duration", flags.leaseDuration,
                  "How long a lease lasts without renewal; a standby takes over after it")
+      ->check(wax::flags::duration())
       ->capture_default_str();
   app.add_option("--identity", flags.identity,
                  "This replica's name in the Lease; default: $POD_NAME, else host name");

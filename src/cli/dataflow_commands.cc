@@ -252,9 +252,25 @@ int remove(Context& context, const std::string& ns, const std::string& name, boo
   }
   Client& client = context.client();
   client.remove(itemPath(ns, name));
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-  while (wait && exists(client, ns, name)) {
-    if (std::chrono::steady_clock::now() > deadline) {
+  if (!wait) {
+    std::cout << fmt::format("dataflow {}/{} deletion requested\n", ns, name);
+    return kExitOk;
+  }
+  const auto start = std::chrono::steady_clock::now();
+  bool told = false;
+  while (exists(client, ns, name)) {
+    const auto waited = std::chrono::steady_clock::now() - start;
+    // The cleanup is the controller's (waxd's or wax-operator's); when it is not running,
+    // nothing happens, and the person waiting should know what they wait for.
+    if (!told && waited > std::chrono::seconds(5)) {
+      std::cerr << fmt::format(
+          "waxctl: waiting for the cleanup of dataflow {}/{} by the "
+          "controller (waxd, or wax-operator in a cluster); is it "
+          "running?\n",
+          ns, name);
+      told = true;
+    }
+    if (waited > std::chrono::seconds(120)) {
       throw Error(ErrorCode::Unavailable,
                   "dataflow " + ns + "/" + name + " is still being cleaned up; check its status");
     }

@@ -347,9 +347,24 @@ void KubeRuntime::requireCode(const core::Dataflow& dataflow) {
   const std::string code = operator_::codeObjectName(dataflow);
   try {
     store_.get("configmaps", dataflow.metadata.namespace_, code);
+    return;
   } catch (const Error& error) {
     if (error.code() != ErrorCode::NotFound) {
       throw;
+    }
+  }
+  // waxctl makes the code a moment before the dataflow, and the cache may not have seen it
+  // yet: the API server is asked before the dataflow is said to lack it. When it has it, the
+  // reconcile waits for the cache (Conflict is retried, not reported): the run id counts the
+  // code's version as the cache knows it, and would change under running pods.
+  try {
+    client_.get(resources::kConfigMaps, dataflow.metadata.namespace_, code);
+    throw Error(ErrorCode::Conflict,
+                fmt::format("the code ConfigMap \"{}/{}\" is not in the cache yet",
+                            dataflow.metadata.namespace_, code));
+  } catch (const Error& error) {
+    if (error.code() != ErrorCode::NotFound) {
+      throw;  // the Conflict above among them
     }
     throw Error(ErrorCode::Invalid,
                 fmt::format("spec.configMapName: the code ConfigMap \"{}/{}\" does not exist; "

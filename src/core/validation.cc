@@ -261,6 +261,13 @@ constexpr size_t kMaxScheduledName = 50;
 void checkNameLength(const Dataflow& dataflow, Errors& errors) {
   const size_t limit = dataflow.spec.schedule ? kMaxScheduledName : kMaxName;
   // A name that is not a label at all has its own error already.
+  if (isDns1123Label(dataflow.metadata.name) && isDigit(dataflow.metadata.name.front())) {
+    // Its Services take its name, and a Service name must start with a letter (RFC 1035).
+    add(errors, "metadata.name",
+        quote(dataflow.metadata.name) +
+            " must start with a letter, because the names of its "
+            "Services derive from it");
+  }
   if (isDns1123Label(dataflow.metadata.name) && dataflow.metadata.name.size() > limit) {
     add(errors, "metadata.name",
         "must be at most " + std::to_string(limit) + " characters" +

@@ -199,17 +199,30 @@ void Controller::workerLoop() {
       reconcile(*key);
       queue_.forget(*key);
     } catch (const Error& error) {
-      log()->warn("reconcile failed dataflow={} error={}", *key, error.what());
+      log()->warn("reconcile failed dataflow={} error={}", *key, redacted(*key, error.what()));
       if (error.code() != ErrorCode::Conflict) {
         writeFailure(*key, error.what());
       }
       queue_.addRateLimited(*key);
     } catch (const std::exception& error) {
-      log()->error("reconcile failed dataflow={} error={}", *key, error.what());
+      log()->error("reconcile failed dataflow={} error={}", *key, redacted(*key, error.what()));
       writeFailure(*key, error.what());
       queue_.addRateLimited(*key);
     }
     queue_.done(*key);
+  }
+}
+
+// An error may quote the spec (a schedule, a URL), and so a secret value in it; the log gets
+// the message as status and events do, secrets replaced.
+std::string Controller::redacted(const std::string& key, const std::string& message) {
+  try {
+    const auto [ns, name] = splitKey(key);
+    std::vector<core::FieldError> errors;
+    return sanitizeEventMessage(core::dataflowFromJson(store_.get(kDataflows, ns, name), errors),
+                                message);
+  } catch (const std::exception&) {
+    return message;  // the dataflow is gone, and with it its secrets
   }
 }
 

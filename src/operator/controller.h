@@ -72,6 +72,7 @@ class Controller {
   void releasePostponedFinalizers();
   void writeStatus(const core::Dataflow& dataflow, const RunState& state, bool suspended);
   void writeFailure(const std::string& key, const std::string& message);
+  std::string redacted(const std::string& key, const std::string& message);
 
   store::Store& store_;
   Runtime& runtime_;

@@ -101,6 +101,9 @@ def test_names_leave_room_for_pod_names(cluster, namespace):
     result = cluster.apply(minimal("s" * 51, schedule="@daily"), namespace, check=False)
     assert "at most 50 characters for a scheduled dataflow" in result.stderr, result.stderr
     cluster.apply(minimal("a" * 52), namespace)
+    for name in ("my.flow", "1flow"):  # names Services could not take
+        result = cluster.apply(minimal(name), namespace, check=False)
+        assert result.returncode != 0 and "metadata.name" in result.stderr, result.stderr
 
 
 def test_rescale_with_a_volume_per_process_is_refused(cluster, namespace):

@@ -370,3 +370,14 @@ def test_an_env_name_the_schema_admits_is_one_the_operator_runs(operator, k8s, n
     env = {item.name: item.value for item in sts.spec.template.spec.containers[0].env}
     assert env["my.setting-v2"] == "1"
     assert dataflow(k8s, namespace, "dotted")["status"]["phase"] != "Failed"
+
+
+def test_a_secret_quoted_in_an_error_stays_out_of_the_log(operator, k8s, namespace):
+    secret = "TOKSECRET16"
+    # An invalid schedule that repeats the inline token: the error quotes the schedule.
+    deploy(k8s, namespace, "leaky", schedule=f"{secret} * * * *",
+           artifactsDownload={"url": "https://example.com/code.tar", "token": secret})
+    failed = wait_until(phase_is(k8s, namespace, "leaky", "Failed"), what="Failed")
+    assert secret not in failed["status"]["lastError"]
+    assert "<redacted>" in failed["status"]["lastError"]
+    assert secret not in operator.log()

@@ -149,6 +149,14 @@ def test_ready_once_reconciling(operators):
     (["--workers", "0"], "--workers"),
     (["--resync-seconds", "1"], "--resync-seconds"),
     (["--orphaned-code-seconds", "0"], "--orphaned-code-seconds"),
+    (["--cluster-domain", "bad domain!"], "--cluster-domain"),
+    (["--otlp-url", "not a url"], "--otlp-url"),
+    (["--metrics-address", ":99999"], "--metrics-address"),
+    (["--metrics-address", "nonsense"], "--metrics-address"),
+    (["--lease-duration", "0s"], "--lease-duration"),
+    (["--lease-duration", "15"], "--lease-duration"),
+    (["--lease-namespace", "Bad_NS"], "--lease-namespace"),
+    (["--namespaces", ",,"], "--namespaces"),
 ])
 def test_a_bad_flag_exits_2_naming_it(flags, named):
     result = subprocess.run([str(BIN / "wax-operator"), *flags], capture_output=True, text=True,

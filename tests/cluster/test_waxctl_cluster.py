@@ -209,3 +209,20 @@ def test_logs_of_a_process_not_yet_scheduled_say_so(operator, waxctl, flow_file,
     result = waxctl("dataflow", "logs", "tiny-flow", "-n", namespace, check=False)
     assert result.returncode != 0
     assert "has not started" in result.stderr and "tiny-flow-0" in result.stderr, result.stderr
+
+
+def test_a_delete_that_waits_for_a_cleanup_says_what_it_waits_for(cluster, waxctl, namespace):
+    held = {"apiVersion": "bytewax.io/v1alpha1", "kind": "Dataflow",
+            "metadata": {"name": "held", "finalizers": ["example.com/hold"]},
+            "spec": {"image": {"tag": "0.21.1"}, "pythonFileName": "flow.py"}}
+    cluster.apply(held, namespace)
+    with pytest.raises(subprocess.TimeoutExpired) as waited:
+        subprocess.run([str(BIN / "waxctl"), "dataflow", "delete", "held", "-n", namespace,
+                        "--yes"], env=waxctl.environment, capture_output=True, text=True,
+                       timeout=8)
+    assert "waiting for the cleanup of dataflow" in waited.value.stderr.decode()
+    # Without waiting it says only what it did: the dataflow is still there.
+    result = waxctl("dataflow", "delete", "held", "-n", namespace, "--yes", "--no-wait")
+    assert result.stdout == f"dataflow {namespace}/held deletion requested\n"
+    cluster.kubectl("patch", "dataflow", "held", "-n", namespace, "--type=merge",
+                    "-p", '{"metadata":{"finalizers":null}}')

@@ -91,7 +91,9 @@ TEST(ValidateTest, NameMustBeADns1123LabelAndTheMessageSuggestsOne) {
   EXPECT_TRUE(
       hasOnlyError(validateWith([](Dataflow& d) { d.metadata.name = std::string(64, 'a'); }),
                    "metadata.name", "at most 63"));
-  EXPECT_TRUE(isValid(validateWith([](Dataflow& d) { d.metadata.name = "0-a"; })));
+  EXPECT_TRUE(hasOnlyError(validateWith([](Dataflow& d) { d.metadata.name = "0-a"; }),
+                           "metadata.name", "must start with a letter"))
+      << "a Service, which takes the name, must";
 }
 
 TEST(ValidateTest, NameLeavesRoomForPodNamesAndRevisionLabels) {
