@@ -133,10 +133,22 @@ int deploy(Context& context, DeployOptions options) {
     throw UsageError(
         fmt::format("dataflow {}/{} already exists; pass --yes to replace it", ns, name));
   }
-  if (objects.code) {
-    store(client, "configmaps", *objects.code, std::nullopt);
+  const bool codeReplaced =
+      objects.code ? store(client, "configmaps", *objects.code, std::nullopt) : true;
+  bool replaced = false;
+  try {
+    replaced = store(client, "dataflows", objects.dataflow, current);
+  } catch (const Error&) {
+    // A refused dataflow leaves nothing behind: the code made for it goes. (Code that
+    // replaced an older version stays replaced; validation before sending makes that rare.)
+    if (!codeReplaced) {
+      try {
+        client.remove(itemPath(ns, (*objects.code)["metadata"]["name"], "configmaps"));
+      } catch (const Error&) {
+      }
+    }
+    throw;
   }
-  const bool replaced = store(client, "dataflows", objects.dataflow, current);
   std::cout << fmt::format("dataflow {}/{} {}\n", ns, name, replaced ? "updated" : "created");
   return kExitOk;
 }

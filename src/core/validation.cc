@@ -374,9 +374,17 @@ void validatePythonFileName(const std::optional<std::string>& name, Errors& erro
   }
 }
 
+// The CRD's maxItems for env and dependencies: waxctl says so before anything is sent.
+constexpr size_t kMaxListItems = 256;
+
 void validateEnv(const std::optional<std::vector<EnvVar>>& env, Errors& errors) {
   if (!env) {
     return;
+  }
+  if (env->size() > kMaxListItems) {
+    add(errors, "spec.env",
+        std::to_string(env->size()) + " variables; at most " + std::to_string(kMaxListItems) +
+            " are allowed");
   }
   std::map<std::string, size_t> firstIndex;
   for (size_t i = 0; i < env->size(); ++i) {
@@ -401,6 +409,11 @@ void validateDependencies(const std::optional<std::vector<std::string>>& depende
                           Errors& errors) {
   if (!dependencies) {
     return;
+  }
+  if (dependencies->size() > kMaxListItems) {
+    add(errors, "spec.dependencies",
+        std::to_string(dependencies->size()) + " requirements; at most " +
+            std::to_string(kMaxListItems) + " are allowed (a requirements file holds more)");
   }
   for (size_t i = 0; i < dependencies->size(); ++i) {
     const std::string field = "spec.dependencies[" + std::to_string(i) + "]";

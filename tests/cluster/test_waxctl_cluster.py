@@ -226,3 +226,25 @@ def test_a_delete_that_waits_for_a_cleanup_says_what_it_waits_for(cluster, waxct
     assert result.stdout == f"dataflow {namespace}/held deletion requested\n"
     cluster.kubectl("patch", "dataflow", "held", "-n", namespace, "--type=merge",
                     "-p", '{"metadata":{"finalizers":null}}')
+
+
+def test_a_refused_deploy_leaves_no_code_behind(cluster, waxctl, flow_file, namespace, api):
+    # The test bed's user alice may write ConfigMaps here but not Dataflows.
+    cluster.apply({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
+                   "metadata": {"name": "code-only", "namespace": namespace},
+                   "rules": [{"apiGroups": [""], "resources": ["configmaps"],
+                              "verbs": ["get", "create", "update", "delete"]},
+                             {"apiGroups": ["bytewax.io"], "resources": ["dataflows"],
+                              "verbs": ["get"]}]})
+    cluster.apply({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+                   "metadata": {"name": "alice-code-only", "namespace": namespace},
+                   "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role",
+                               "name": "code-only"},
+                   "subjects": [{"kind": "User", "name": "alice",
+                                 "apiGroup": "rbac.authorization.k8s.io"}]})
+    result = waxctl("--context", "alice", "dataflow", "deploy", flow_file, "-n", namespace,
+                    "--yes", check=False)
+    assert result.returncode == 1 and "forbidden" in result.stderr.lower(), result.stderr
+    names = [item.metadata.name for item in
+             client.CoreV1Api(api).list_namespaced_config_map(namespace).items]
+    assert "tiny-flow" not in names

@@ -227,6 +227,23 @@ TEST(ValidateTest, EnvNamesMustBeValidAndUnique) {
                            "spec.env[0].name", "required"));
 }
 
+TEST(ValidateTest, EnvAndDependenciesHoldWhatTheCrdAllows) {
+  EXPECT_TRUE(isValid(validateWith(
+      [](Dataflow& d) { d.spec.dependencies = std::vector<std::string>(256, "numpy"); })));
+  EXPECT_TRUE(hasOnlyError(validateWith([](Dataflow& d) {
+                             d.spec.dependencies = std::vector<std::string>(257, "numpy");
+                           }),
+                           "spec.dependencies", "at most 256"));
+  EXPECT_TRUE(hasOnlyError(validateWith([](Dataflow& d) {
+                             std::vector<EnvVar> env;
+                             for (int i = 0; i < 257; ++i) {
+                               env.push_back({"V" + std::to_string(i), "x"});
+                             }
+                             d.spec.env = env;
+                           }),
+                           "spec.env", "at most 256"));
+}
+
 TEST(ValidateTest, DependenciesAreRequirementSpecifiersNotPipOptions) {
   EXPECT_TRUE(isValid(validateWith([](Dataflow& d) {
     d.spec.dependencies =
