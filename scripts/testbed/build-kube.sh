@@ -40,7 +40,7 @@ staging_replacements() {  # VERSION: one -replace flag per staging module of k8s
 
 build_kubernetes() {
   [ -x "$kube_dir/bin/kube-apiserver" ] && return 0
-  echo "testbed: building Kubernetes v$kube_version (10-20 minutes on 2 cores, once)" >&2
+  echo "testbed: building Kubernetes v$kube_version (20 to 30 minutes on 2 cores, once)" >&2
   local src=$kube_dir/src
   wrapper_module "$src" k8s.io/kubernetes "v$kube_version"
   # shellcheck disable=SC2046

@@ -8,7 +8,6 @@ root=$(cd "$here/../.." && pwd)
 dir=$1
 
 echo "cluster: starting etcd, kube-apiserver and kube-controller-manager in $dir" >&2
-echo "cluster: the first run builds Kubernetes from source (10-20 minutes on 2 cores)" >&2
 "$here/cluster.sh" up "$dir" --controller-manager >/dev/null
 mapfile -t bins < <("$here/build-kube.sh")
 kubectl=${bins[0]}/kubectl
