@@ -14,12 +14,12 @@
 #include "auth/oidc.h"
 #include "cluster/kube_runtime.h"
 #include "cluster/kube_store.h"
-#include "command_line.h"
 #include "common/logging.h"
 #include "common/version.h"
 #include "http/server.h"
 #include "kube/client.h"
 #include "kube/kubeconfig.h"
+#include "server_main.h"
 
 namespace {
 
@@ -162,26 +162,9 @@ std::string bearerToken(const wax::http::Request& request) {
   return header.rfind(prefix, 0) == 0 ? header.substr(prefix.size()) : "";
 }
 
-std::pair<std::string, uint16_t> splitAddress(const std::string& address) {
-  const auto colon = address.rfind(':');
-  if (colon == std::string::npos) {
-    throw std::invalid_argument("--listen " + address + ": use HOST:PORT");
-  }
-  const int port = std::stoi(address.substr(colon + 1));
-  if (port < 0 || port > 65535) {
-    throw std::invalid_argument("--listen " + address + ": the port is out of range");
-  }
-  return {address.substr(0, colon), static_cast<uint16_t>(port)};
-}
-
 int run(const Flags& flags) {
-  sigset_t stopSignals;
-  sigemptyset(&stopSignals);
-  sigaddset(&stopSignals, SIGINT);
-  sigaddset(&stopSignals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
-  const auto [host, port] = splitAddress(flags.address);
+  const sigset_t stopSignals = wax::blockStopSignals();
+  const auto [host, port] = wax::flags::splitListenAddress(flags.address);
 
   wax::auth::ProviderOptions providerOptions;
   providerOptions.issuer = flags.authIssuer;

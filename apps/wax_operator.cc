@@ -16,7 +16,6 @@
 #include "cluster/kube_events.h"
 #include "cluster/kube_runtime.h"
 #include "cluster/kube_store.h"
-#include "command_line.h"
 #include "common/error.h"
 #include "common/logging.h"
 #include "common/version.h"
@@ -25,6 +24,7 @@
 #include "kube/client.h"
 #include "kube/leader_election.h"
 #include "operator/controller.h"
+#include "server_main.h"
 
 namespace {
 
@@ -92,27 +92,6 @@ bool podMonitorsExist(wax::kube::Client& client) {
     }
     return false;
   }
-}
-
-sigset_t blockStopSignals() {
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  return signals;
-}
-
-std::pair<std::string, uint16_t> splitAddress(const std::string& address) {
-  const auto colon = address.rfind(':');
-  if (colon == std::string::npos) {
-    throw std::invalid_argument("--metrics-address " + address + " must be HOST:PORT");
-  }
-  const int port = std::stoi(address.substr(colon + 1));
-  if (port < 0 || port > 65535) {
-    throw std::invalid_argument("--metrics-address " + address + ": the port is out of range");
-  }
-  return {address.substr(0, colon), static_cast<uint16_t>(port)};
 }
 
 constexpr std::chrono::seconds kRefusalPatience{10};
@@ -209,10 +188,9 @@ class Reconciler {
 };
 
 int run(Flags flags) {
-  const sigset_t stopSignals = blockStopSignals();  // before any thread starts
-  signal(SIGPIPE, SIG_IGN);
+  const sigset_t stopSignals = wax::blockStopSignals();  // before any thread starts
   const auto leaseDuration = parseSeconds("--lease-duration", flags.leaseDuration);
-  const auto [metricsHost, metricsPort] = splitAddress(flags.metricsAddress);
+  const auto [metricsHost, metricsPort] = wax::flags::splitListenAddress(flags.metricsAddress);
   if (flags.identity.empty()) {
     flags.identity = defaultIdentity();
   }

@@ -18,12 +18,12 @@
 #include <nlohmann/json.hpp>
 
 #include "api/api.h"
-#include "command_line.h"
 #include "common/logging.h"
 #include "common/paths.h"
 #include "common/version.h"
 #include "local/local_runtime.h"
 #include "operator/controller.h"
+#include "server_main.h"
 #include "store/sqlite_store.h"
 
 namespace fs = std::filesystem;
@@ -87,15 +87,6 @@ void writeStateFile(const std::string& dataDir, const std::string& url) {
   fs::rename(path + ".tmp", path);
 }
 
-sigset_t blockStopSignals() {
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  return signals;
-}
-
 // Each process of a dataflow holds a pipe and a pidfd here; the soft limit (often 1024) would
 // stop a large dataflow from starting, so waxd takes what the hard limit allows.
 void raiseOpenFileLimit() {
@@ -118,8 +109,7 @@ void checkPython(const std::string& python) {
 }
 
 int run(const Flags& flags) {
-  const sigset_t stopSignals = blockStopSignals();  // before any thread starts
-  signal(SIGPIPE, SIG_IGN);
+  const sigset_t stopSignals = wax::blockStopSignals();  // before any thread starts
   // The store holds environment values and S3 keys, the logs what dataflows print: the data
   // directory is this user's alone.
   umask(077);

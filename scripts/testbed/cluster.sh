@@ -15,6 +15,8 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=lib.sh
+source "$here/lib.sh"
 
 usage() {
   sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
@@ -165,20 +167,6 @@ start_controller_manager() {
   echo $! >"$dir/controller-manager.pid"
   wait_for 60 "the default ServiceAccount" \
     "$kube_bin/kubectl" --kubeconfig "$dir/kubeconfig" get serviceaccount default
-}
-
-stop_pidfile() {  # FILE: TERM, then KILL after 10 s, the process whose pid FILE holds
-  local file=$1 pid
-  [ -f "$file" ] || return 0
-  pid=$(cat "$file")
-  if kill "$pid" 2>/dev/null; then
-    for _ in $(seq 100); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -9 "$pid" 2>/dev/null || true
-  fi
-  rm -f "$file"
 }
 
 up() {

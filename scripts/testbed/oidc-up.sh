@@ -13,6 +13,8 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=lib.sh
+source "$here/lib.sh"
 oidc=$here/oidc
 lock_dir=${WAX_CACHE_DIR:-$HOME/.cache/wax}/testbed
 
@@ -60,20 +62,6 @@ install() {
 
 listening_url() {  # the URL the provider printed once it bound its port
   sed -n 's/^oidc-provider listening on //p' "$dir/provider.log" | grep .
-}
-
-stop_pidfile() {  # FILE: TERM, then KILL after 10 s, the process whose pid FILE holds
-  local file=$1 pid
-  [ -f "$file" ] || return 0
-  pid=$(cat "$file")
-  if kill "$pid" 2>/dev/null; then
-    for _ in $(seq 100); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -9 "$pid" 2>/dev/null || true
-  fi
-  rm -f "$file"
 }
 
 up() {

@@ -69,25 +69,20 @@ Provider::Provider(ProviderOptions options, FetchJson fetch, Now now)
     throw Error(ErrorCode::BadRequest,
                 "OpenID Connect needs an issuer (authIssuer) and a client id (clientId)");
   }
-  discovery_ = fetch_(options_.issuer + "/.well-known/openid-configuration");
+  const auto discovery = fetch_(options_.issuer + "/.well-known/openid-configuration");
   // A document that names another issuer could be an attacker's; the tokens it would
   // accept are not this issuer's.
-  if (withoutTrailingSlash(discovery_.value("issuer", "")) != options_.issuer) {
+  if (withoutTrailingSlash(discovery.value("issuer", "")) != options_.issuer) {
     throw Error(ErrorCode::BadRequest,
                 fmt::format("the OpenID provider at {} says its issuer is \"{}\"; set authIssuer "
                             "to exactly the issuer it names",
-                            options_.issuer, discovery_.value("issuer", "")));
+                            options_.issuer, discovery.value("issuer", "")));
   }
-  jwksUri_ = discovery_.value("jwks_uri", "");
+  jwksUri_ = discovery.value("jwks_uri", "");
   if (jwksUri_.empty()) {
     throw Error(ErrorCode::BadRequest,
                 fmt::format("the OpenID provider at {} publishes no jwks_uri", options_.issuer));
   }
-}
-
-int64_t Provider::keyFetches() const {
-  std::lock_guard lock(mutex_);
-  return fetches_;
 }
 
 // The cached keys, fetched again when they are old, or when `refresh` asks and the last fetch
@@ -101,7 +96,6 @@ std::shared_ptr<const KeySet> Provider::keys(bool refresh) {
     return keys_;
   }
   try {
-    ++fetches_;
     fetchedAt_ = now;
     keys_ = std::make_shared<const KeySet>(KeySet::fromJwks(fetch_(jwksUri_)));
   } catch (const Error&) {

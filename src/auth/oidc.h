@@ -44,22 +44,16 @@ class Provider {
   // when the keys cannot be fetched.
   VerifiedToken verify(std::string_view token);
 
-  const nlohmann::json& discovery() const { return discovery_; }
-  // Fetches of the JWKS so far, for tests and metrics.
-  int64_t keyFetches() const;
-
  private:
   std::shared_ptr<const KeySet> keys(bool refresh);
 
   ProviderOptions options_;
   FetchJson fetch_;
   Now now_;
-  nlohmann::json discovery_;
   std::string jwksUri_;
   mutable std::mutex mutex_;
   std::shared_ptr<const KeySet> keys_;                 // guarded by mutex_
   std::chrono::steady_clock::time_point fetchedAt_{};  // guarded by mutex_
-  int64_t fetches_ = 0;                                // guarded by mutex_
 };
 
 }  // namespace wax::auth

@@ -178,12 +178,10 @@ struct KubeRuntime::Informers {
   }
 
   // Pods are many and only Wax's matter; of the kinds the operator makes, every object is
-  // cached, so that refuseForeign() needs no request.
+  // cached (others' as stubs), so that refuseForeign() needs no request.
   static kube::InformerOptions managedOnly(const kube::Resource& resource,
                                            const std::vector<std::string>& namespaces) {
-    kube::InformerOptions options;
-    options.resource = resource;
-    options.namespaces = namespaces;
+    kube::InformerOptions options = everyObject(resource, namespaces);
     options.labelSelector = kManagedSelector;
     options.transform = trimmed;
     return options;

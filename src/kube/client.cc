@@ -243,11 +243,6 @@ ListResult Client::listPage(const Resource& resource, std::string_view ns,
   return result;
 }
 
-int Table::column(std::string_view name) const {
-  auto found = std::find(columns.begin(), columns.end(), name);
-  return found == columns.end() ? -1 : static_cast<int>(found - columns.begin());
-}
-
 Table Client::listTable(const Resource& resource, std::string_view ns, const ListOptions& options) {
   for (int restart = 0;; ++restart) {
     Table table;

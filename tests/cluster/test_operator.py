@@ -202,8 +202,9 @@ def test_a_finished_streaming_dataflow_is_completed_and_not_run_again(operator, 
     done = wait_until(phase_is(k8s, namespace, "finite", "Completed"), timeout=90,
                       what="Completed")
     assert condition(done, "Completed")["status"] == "True"
+    # Promptly, not at the next resync (10 s here).
     wait_until(lambda: k8s["apps"].read_namespaced_stateful_set("finite", namespace)
-               .spec.replicas == 0, what="no process started again")
+               .spec.replicas == 0, timeout=5, what="no process started again")
     time.sleep(12)  # a resync later, it stays so
     assert k8s["apps"].read_namespaced_stateful_set("finite", namespace).spec.replicas == 0
     assert dataflow(k8s, namespace, "finite")["status"]["phase"] == "Completed"

@@ -1,9 +1,15 @@
 #pragma once
 
+// What the main() of every Wax server shares: its command line, its listen address, and the
+// signals that stop it.
+#include <pthread.h>
+#include <signal.h>
+
 #include <algorithm>
 #include <cctype>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include <CLI/CLI.hpp>
 
@@ -62,24 +68,23 @@ inline CLI::Validator duration() {
       "DURATION");
 }
 
-inline CLI::Validator namespaceName() {
+// A validator from a predicate and what to say of a value that fails it.
+inline CLI::Validator checked(bool (*valid)(const std::string&), const char* what,
+                              const char* name) {
   return CLI::Validator(
-      [](const std::string& ns) -> std::string {
-        return core::isDns1123Label(ns)
-                   ? ""
-                   : "\"" + ns + "\" is not a namespace name (lowercase letters, digits, '-')";
+      [valid, what](const std::string& value) -> std::string {
+        return valid(value) ? "" : "\"" + value + "\" " + what;
       },
-      "NAMESPACE");
+      name);
+}
+
+inline CLI::Validator namespaceName() {
+  return checked(core::isDns1123Label, "is not a namespace name (lowercase letters, digits, '-')",
+                 "NAMESPACE");
 }
 
 inline CLI::Validator dnsDomain() {
-  return CLI::Validator(
-      [](const std::string& domain) -> std::string {
-        return core::isDns1123Subdomain(domain)
-                   ? ""
-                   : "\"" + domain + "\" is not a DNS domain (e.g. cluster.local)";
-      },
-      "DOMAIN");
+  return checked(core::isDns1123Subdomain, "is not a DNS domain (e.g. cluster.local)", "DOMAIN");
 }
 
 inline CLI::Validator httpUrl() {
@@ -99,6 +104,25 @@ inline CLI::Validator httpUrl() {
       "URL");
 }
 
+// HOST and PORT of an address that listenAddress() has checked.
+inline std::pair<std::string, uint16_t> splitListenAddress(const std::string& address) {
+  const auto colon = address.rfind(':');
+  return {address.substr(0, colon), static_cast<uint16_t>(std::stoi(address.substr(colon + 1)))};
+}
+
 }  // namespace flags
+
+// Blocks SIGINT and SIGTERM in this thread and every thread it starts, so that main() takes
+// them with sigwait(); call it before any thread starts. SIGPIPE is ignored: a client that
+// goes away must not end the server.
+inline sigset_t blockStopSignals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  return signals;
+}
 
 }  // namespace wax
