@@ -33,6 +33,11 @@ class FakeApiServer : public ::testing::Test {
   void SetUp() override {
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
+    // A stop() before the listener runs would be missed, and TearDown() would wait forever
+    // for a test that sent nothing.
+    while (!server_.is_running()) {
+      std::this_thread::sleep_for(1ms);
+    }
   }
   void TearDown() override {
     done_ = true;
