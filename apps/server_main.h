@@ -104,6 +104,37 @@ inline CLI::Validator httpUrl() {
       "URL");
 }
 
+// A browser origin, scheme://host[:port] with nothing after it, or "*" for any.
+inline CLI::Validator corsOrigin() {
+  return CLI::Validator(
+      [](const std::string& origin) -> std::string {
+        if (origin == "*") {
+          return "";
+        }
+        const auto scheme = origin.find("://");
+        const std::string rest = scheme == std::string::npos ? "" : origin.substr(scheme + 3);
+        const bool schemeOk = origin.rfind("http://", 0) == 0 || origin.rfind("https://", 0) == 0;
+        const bool hostOk = !rest.empty() && std::all_of(rest.begin(), rest.end(), [](char c) {
+          return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':' ||
+                 c == '[' || c == ']';
+        });
+        if (!schemeOk || !hostOk) {
+          return "\"" + origin +
+                 "\" is not an origin: write scheme://host[:port] with no path, e.g. "
+                 "https://dashboard.example.com, or * for any";
+        }
+        return "";
+      },
+      "ORIGIN");
+}
+
+// The seconds of a duration that duration() has checked ("15s", "2m", "1h").
+inline int seconds(const std::string& duration) {
+  const int value = std::stoi(duration.substr(0, duration.size() - 1));
+  const char unit = duration.back();
+  return value * (unit == 'h' ? 3600 : unit == 'm' ? 60 : 1);
+}
+
 // HOST and PORT of an address that listenAddress() has checked.
 inline std::pair<std::string, uint16_t> splitListenAddress(const std::string& address) {
   const auto colon = address.rfind(':');

@@ -6,16 +6,19 @@
 #include <iostream>
 #include <list>
 #include <mutex>
+#include <variant>
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
 #include "api/api.h"
+#include "auth/identity.h"
 #include "auth/oidc.h"
 #include "cluster/kube_runtime.h"
 #include "cluster/kube_store.h"
 #include "common/logging.h"
 #include "common/version.h"
+#include "http/metrics.h"
 #include "http/server.h"
 #include "kube/client.h"
 #include "kube/kubeconfig.h"
@@ -33,48 +36,18 @@ struct Flags {
   std::string clientId;
   std::vector<std::string> audiences;
   std::string caFile;
-  std::string usernameClaim = "sub";
-  std::string groupsClaim = "groups";
+  wax::auth::ClaimNames claims;
+  std::string loginClientId;
+  std::string loginScopes = "openid profile email offline_access";
+  std::vector<std::string> corsOrigins;
+  int maxBodyMiB = 16;
+  int maxStreams = 24;
+  std::string ioTimeout = "30s";
   std::string logLevel = "info";
 };
 
 std::shared_ptr<spdlog::logger> log() {
   return wax::logger("wax-api");
-}
-
-struct Identity {
-  std::string user;
-  std::vector<std::string> groups;
-
-  std::string key() const {
-    std::string key = user;
-    for (const auto& group : groups) {
-      key += '\n' + group;
-    }
-    return key;
-  }
-};
-
-// The claims that name the user and groups, as the flags say. A token without a username is
-// not one WaxAPI can act for.
-Identity identityOf(const json& claims, const Flags& flags) {
-  Identity identity;
-  if (auto user = claims.find(flags.usernameClaim); user != claims.end() && user->is_string()) {
-    identity.user = user->get<std::string>();
-  }
-  if (identity.user.empty()) {
-    throw wax::auth::TokenError(
-        wax::auth::TokenError::Reason::Malformed,
-        fmt::format("the token has no \"{}\" claim to name its user", flags.usernameClaim));
-  }
-  if (auto groups = claims.find(flags.groupsClaim); groups != claims.end()) {
-    for (const auto& group : groups->is_array() ? *groups : json::array({*groups})) {
-      if (group.is_string()) {
-        identity.groups.push_back(group.get<std::string>());
-      }
-    }
-  }
-  return identity;
 }
 
 // The handlers for one identity: a Kubernetes client that impersonates it, and the store and
@@ -120,7 +93,7 @@ class Tenants {
   Tenants(wax::kube::Config config, wax::kube::ClientOptions options)
       : config_(std::move(config)), options_(std::move(options)) {}
 
-  std::shared_ptr<Tenant> of(const Identity& identity) {
+  std::shared_ptr<Tenant> of(const wax::auth::Identity& identity) {
     std::lock_guard lock(mutex_);
     const std::string key = identity.key();
     for (auto it = recent_.begin(); it != recent_.end(); ++it) {
@@ -162,26 +135,48 @@ std::string bearerToken(const wax::http::Request& request) {
   return header.rfind(prefix, 0) == 0 ? header.substr(prefix.size()) : "";
 }
 
-int run(const Flags& flags) {
-  const sigset_t stopSignals = wax::blockStopSignals();
-  const auto [host, port] = wax::flags::splitListenAddress(flags.address);
+// What waxctl needs to sign a user in for this WaxAPI: GET /auth/config, with no token.
+void registerLoginConfigRoute(wax::http::Routes& routes, const Flags& flags) {
+  const json config = {
+      {"issuer", flags.authIssuer},
+      {"clientId", flags.loginClientId.empty() ? flags.clientId : flags.loginClientId},
+      {"scopes", flags.loginScopes}};
+  routes.route("GET", "/auth/config", [config](const wax::http::Request&) {
+    wax::http::Response response;
+    response.body = config.dump() + "\n";
+    return response;
+  });
+}
 
-  wax::auth::ProviderOptions providerOptions;
-  providerOptions.issuer = flags.authIssuer;
-  providerOptions.audiences =
-      flags.audiences.empty() ? std::vector{flags.clientId} : flags.audiences;
-  providerOptions.caFile = flags.caFile;
-  wax::auth::Provider provider(providerOptions,
-                               wax::auth::httpFetcher(flags.caFile, providerOptions.timeout));
+// The identity of a request's token, or the 401 that refuses it.
+class Authenticator {
+ public:
+  Authenticator(wax::auth::Provider& provider, wax::auth::ClaimNames claims)
+      : provider_(provider), claims_(std::move(claims)) {}
 
-  wax::kube::Config config = wax::kube::loadConfig({flags.kubeconfig, flags.context, ""});
-  wax::kube::ClientOptions clientOptions;
-  clientOptions.userAgent = fmt::format("wax-api/{}", wax::kVersion);
-  Tenants tenants(config, clientOptions);
+  std::variant<wax::auth::Identity, wax::http::Response> operator()(
+      const wax::http::Request& request) const {
+    const std::string token = bearerToken(request);
+    if (token.empty()) {
+      return unauthorized("send an OpenID Connect access token as `Authorization: Bearer TOKEN`");
+    }
+    try {
+      return wax::auth::identityOf(provider_.verify(token).claims, claims_);
+    } catch (const wax::auth::TokenError& error) {
+      return unauthorized(error.what());
+    }
+  }
 
-  wax::http::Server server({host, port});
-  wax::api::registerHealthRoutes(server);
-  // The routes are learnt from a tenant of no one; each request is served by its user's.
+ private:
+  wax::auth::Provider& provider_;
+  wax::auth::ClaimNames claims_;
+};
+
+// Each API route, served by the handlers of the caller's identity. The routes are learnt from
+// a tenant of no one.
+void registerTenantRoutes(wax::http::Server& server, const Authenticator& authenticate,
+                          Tenants& tenants, const wax::kube::Config& config,
+                          const wax::kube::ClientOptions& clientOptions) {
   std::map<std::string, wax::http::Handler> patterns;
   {
     Tenant unused(config, clientOptions);
@@ -192,23 +187,68 @@ int run(const Flags& flags) {
     const auto space = key.find(' ');
     server.route(key.substr(0, space), key.substr(space + 1),
                  [&, key](const wax::http::Request& request) -> wax::http::Response {
-                   const std::string token = bearerToken(request);
-                   if (token.empty()) {
-                     return unauthorized(
-                         "send an OpenID Connect access token as `Authorization: Bearer TOKEN`");
+                   auto identity = authenticate(request);
+                   if (auto* refusal = std::get_if<wax::http::Response>(&identity)) {
+                     return *refusal;
                    }
-                   Identity identity;
-                   try {
-                     identity = identityOf(provider.verify(token).claims, flags);
-                   } catch (const wax::auth::TokenError& error) {
-                     return unauthorized(error.what());
-                   }
-                   return tenants.of(identity)->handlers.at(key)(request);
+                   const auto& user = std::get<wax::auth::Identity>(identity);
+                   return tenants.of(user)->handlers.at(key)(request);
                  });
   }
+  // Who the token speaks for, as WaxAPI and then the cluster's RBAC see it.
+  server.route("GET", "/auth/whoami", [&](const wax::http::Request& request) {
+    auto identity = authenticate(request);
+    if (auto* refusal = std::get_if<wax::http::Response>(&identity)) {
+      return *refusal;
+    }
+    wax::http::Response response;
+    response.body = std::get<wax::auth::Identity>(identity).toJson().dump() + "\n";
+    return response;
+  });
+}
+
+wax::http::ServerOptions serverOptions(const Flags& flags,
+                                       std::shared_ptr<wax::http::HttpMetrics> metrics) {
+  const auto [host, port] = wax::flags::splitListenAddress(flags.address);
+  wax::http::ServerOptions options{host, port};
+  options.maxStreams = flags.maxStreams;
+  options.maxBodyBytes = static_cast<size_t>(flags.maxBodyMiB) * 1024 * 1024;
+  options.ioTimeoutSeconds = wax::flags::seconds(flags.ioTimeout);
+  options.corsAllowedOrigins = flags.corsOrigins;
+  options.observer = [metrics](const wax::http::Request& request, int status, double seconds) {
+    metrics->observe(request.route, request.method, status, seconds);
+  };
+  return options;
+}
+
+int run(const Flags& flags) {
+  const sigset_t stopSignals = wax::blockStopSignals();
+
+  wax::auth::ProviderOptions providerOptions;
+  providerOptions.issuer = flags.authIssuer;
+  providerOptions.audiences =
+      flags.audiences.empty() ? std::vector{flags.clientId} : flags.audiences;
+  providerOptions.caFile = flags.caFile;
+  wax::auth::Provider provider(providerOptions,
+                               wax::auth::httpFetcher(flags.caFile, providerOptions.timeout));
+  const Authenticator authenticate(provider, flags.claims);
+
+  wax::kube::Config config = wax::kube::loadConfig({flags.kubeconfig, flags.context, ""});
+  wax::kube::ClientOptions clientOptions;
+  clientOptions.userAgent = fmt::format("wax-api/{}", wax::kVersion);
+  Tenants tenants(config, clientOptions);
+
+  auto registry = std::make_shared<prometheus::Registry>();
+  auto metrics = std::make_shared<wax::http::HttpMetrics>(*registry);
+  const auto options = serverOptions(flags, metrics);
+  wax::http::Server server(options);
+  wax::api::registerHealthRoutes(server);
+  wax::http::registerMetricsRoute(server, registry);
+  registerLoginConfigRoute(server, flags);
+  registerTenantRoutes(server, authenticate, tenants, config, clientOptions);
   const uint16_t bound = server.start();
-  log()->info("serving version={} address={}:{} issuer={} cluster={}", wax::kVersion, host, bound,
-              providerOptions.issuer, wax::kube::describe(config));
+  log()->info("serving version={} address={}:{} issuer={} cluster={}", wax::kVersion, options.host,
+              bound, providerOptions.issuer, wax::kube::describe(config));
   int received = 0;
   sigwait(&stopSignals, &received);
   log()->info("stopping signal={}", received);
@@ -242,11 +282,30 @@ int main(int argc, char** argv) {
   app.add_option("--audience", flags.audiences,
                  "An audience tokens may carry instead of the client id; repeatable");
   app.add_option("--ca-file", flags.caFile, "CA bundle for the provider's TLS");
-  app.add_option("--username-claim", flags.usernameClaim, "The claim that names the user")
+  app.add_option("--username-claim", flags.claims.username, "The claim that names the user")
       ->envname("WAX_OIDC_USERNAME_CLAIM")
       ->capture_default_str();
-  app.add_option("--groups-claim", flags.groupsClaim, "The claim that lists the user's groups")
+  app.add_option("--groups-claim", flags.claims.groups, "The claim that lists the user's groups")
       ->envname("WAX_OIDC_GROUPS_CLAIM")
+      ->capture_default_str();
+  app.add_option("--login-client-id", flags.loginClientId,
+                 "The public client `waxctl login` signs in with; default: --client-id");
+  app.add_option("--login-scopes", flags.loginScopes, "The scopes `waxctl login` asks for")
+      ->capture_default_str();
+  app.add_option("--cors-allow-origin", flags.corsOrigins,
+                 "An origin (https://host[:port]) whose pages may call WaxAPI from a browser, "
+                 "or * for any; repeatable")
+      ->check(wax::flags::corsOrigin());
+  app.add_option("--max-body-mib", flags.maxBodyMiB, "The largest request body taken, in MiB")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  app.add_option("--max-streams", flags.maxStreams,
+                 "Log follows and watches open at once; more are refused with 503")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  app.add_option("--io-timeout", flags.ioTimeout,
+                 "Drop a client that sends or reads nothing for this long (e.g. 30s)")
+      ->check(wax::flags::duration())
       ->capture_default_str();
   app.add_option("--log-level", flags.logLevel, "trace, debug, info, warn or error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))

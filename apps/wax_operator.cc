@@ -52,23 +52,6 @@ std::shared_ptr<spdlog::logger> log() {
   return wax::logger("wax-operator");
 }
 
-// "15s", "2m" or a plain number of seconds.
-std::chrono::seconds parseSeconds(const std::string& flag, const std::string& text) {
-  size_t used = 0;
-  long value = -1;
-  try {
-    value = std::stol(text, &used);
-  } catch (const std::exception&) {
-  }
-  const std::string unit = text.substr(used);
-  const long scale = unit == "s" ? 1 : unit == "m" ? 60 : unit == "h" ? 3600 : 0;
-  if (value <= 0 || scale == 0) {
-    throw std::invalid_argument(flag + " " + text +
-                                " is not a duration; write it as seconds, e.g. 15s");
-  }
-  return std::chrono::seconds(value * scale);
-}
-
 std::string defaultIdentity() {
   if (const char* pod = std::getenv("POD_NAME"); pod != nullptr && *pod != '\0') {
     return pod;
@@ -189,7 +172,7 @@ class Reconciler {
 
 int run(Flags flags) {
   const sigset_t stopSignals = wax::blockStopSignals();  // before any thread starts
-  const auto leaseDuration = parseSeconds("--lease-duration", flags.leaseDuration);
+  const auto leaseDuration = std::chrono::seconds(wax::flags::seconds(flags.leaseDuration));
   const auto [metricsHost, metricsPort] = wax::flags::splitListenAddress(flags.metricsAddress);
   if (flags.identity.empty()) {
     flags.identity = defaultIdentity();
@@ -206,7 +189,10 @@ int run(Flags flags) {
       flags.namespaces.empty() ? "all" : fmt::format("{}", fmt::join(flags.namespaces, ",")));
 
   Reconciler reconciler(client, flags);
-  wax::http::Server probes({metricsHost, metricsPort, 4});
+  wax::http::ServerOptions probeOptions{metricsHost, metricsPort};
+  probeOptions.maxStreams = 1;
+  probeOptions.requestThreads = 3;
+  wax::http::Server probes(probeOptions);
   probes.route("GET", "/healthz", [](const wax::http::Request&) {
     return wax::http::Response{200, "text/plain", "ok\n"};
   });

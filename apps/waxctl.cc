@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
   wax::cli::addDataflowCommands(app, context);
   wax::cli::addVersionCommand(app, context);
   wax::cli::addTargetCommand(app, context);
+  wax::cli::addLoginCommands(app, context);
   // The global flags are accepted after any subcommand too: an option a subcommand does not
   // know falls through to its parent, up to the top.
   std::function<void(CLI::App*)> fallThrough = [&fallThrough](CLI::App* command) {

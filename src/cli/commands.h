@@ -11,5 +11,6 @@ void addLocalCommands(CLI::App& app, Context& context);
 void addDataflowCommands(CLI::App& app, Context& context);
 void addVersionCommand(CLI::App& app, Context& context);
 void addTargetCommand(CLI::App& app, Context& context);
+void addLoginCommands(CLI::App& app, Context& context);
 
 }  // namespace wax::cli

@@ -7,8 +7,12 @@
 #include <filesystem>
 #include <fstream>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "cli/arguments.h"
+#include "cli/credentials.h"
+#include "cli/login.h"
 #include "common/error.h"
 #include "common/paths.h"
 
@@ -38,6 +42,26 @@ Connection localConnection(const std::string& dataDir) {
   return connection;
 }
 
+// A WaxAPI's URL and token: --token when given, else the session of `waxctl login`, refreshed
+// when its access token is about to end.
+Connection waxApiConnection(const std::string& server, const std::string& token) {
+  Connection connection{server, token};
+  if (!token.empty()) {
+    return connection;
+  }
+  CredentialStore store;
+  connection.unauthorizedHint =
+      fmt::format("sign in with `waxctl login --server {}`, or pass --token", redactUrl(server));
+  if (auto session = store.find(server)) {
+    connection.token = freshSession(store, *session).accessToken;
+    connection.unauthorizedHint = fmt::format(
+        "the WaxAPI refused the token of your session; sign in again with `waxctl "
+        "login --server {}`",
+        redactUrl(server));
+  }
+  return connection;
+}
+
 bool localWaxdRunning(const std::string& dataDir) {
   return std::filesystem::exists(stateFilePath(dataDir));
 }
@@ -64,13 +88,17 @@ std::string_view toString(Target::Kind kind) {
 Target chooseTarget(const GlobalFlags& flags) {
   using Kind = Target::Kind;
   if (!flags.server.empty()) {
-    return {Kind::WaxApi, "--server or WAX_SERVER names a WaxAPI"};
+    return {Kind::WaxApi, "--server or WAX_SERVER names a WaxAPI", normalizeServer(flags.server)};
   }
   if (!flags.kubeconfig.empty() || !flags.kubeContext.empty()) {
     return {Kind::Cluster, "--kubeconfig or --context names a cluster"};
   }
   if (const char* kubeconfig = std::getenv("KUBECONFIG"); kubeconfig && *kubeconfig) {
     return {Kind::Cluster, "KUBECONFIG names a cluster"};
+  }
+  if (auto loggedIn = CredentialStore().current()) {
+    return {Kind::WaxApi, "`waxctl login` signed in to it last (`waxctl logout` ends that)",
+            *loggedIn};
   }
   if (localWaxdRunning(flags.dataDir)) {
     return {Kind::Local, "a local waxd runs for data directory " + flags.dataDir};
@@ -150,7 +178,7 @@ Client& Context::client() {
   Connection connection;
   switch (target().kind) {
     case Target::Kind::WaxApi:
-      connection = Connection{flags.server, flags.token};
+      connection = waxApiConnection(target().server, flags.token);
       break;
     case Target::Kind::Local:
       connection = localConnection(flags.dataDir);

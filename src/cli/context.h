@@ -20,12 +20,14 @@ struct GlobalFlags {
 };
 
 // What waxctl talks to, chosen in this order: --server/WAX_SERVER (a WaxAPI), then
-// --kubeconfig/--context/KUBECONFIG (a cluster), then a running local waxd, then the cluster
-// of ~/.kube/config, and else the local waxd (which then says how to start it).
+// --kubeconfig/--context/KUBECONFIG (a cluster), then the WaxAPI of the last `waxctl login`,
+// then a running local waxd, then the cluster of ~/.kube/config, and else the local waxd
+// (which then says how to start it).
 struct Target {
   enum class Kind { WaxApi, Cluster, Local };
   Kind kind = Kind::Local;
-  std::string why;  // which rule chose it, for `waxctl target`
+  std::string why;     // which rule chose it, for `waxctl target`
+  std::string server;  // the WaxAPI's URL
 };
 
 Target chooseTarget(const GlobalFlags& flags);

@@ -15,7 +15,7 @@ nlohmann::json describeTarget(Context& context) {
   nlohmann::json description = {{"target", toString(target.kind)}, {"why", target.why}};
   switch (target.kind) {
     case Target::Kind::WaxApi:
-      description["server"] = redactUrl(context.flags.server);
+      description["server"] = redactUrl(target.server);
       break;
     case Target::Kind::Local:
       description["dataDir"] = context.flags.dataDir;

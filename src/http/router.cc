@@ -24,7 +24,7 @@ std::vector<std::string> splitPath(const std::string& path) {
 }
 
 void Router::add(const std::string& method, const std::string& pattern, Handler handler) {
-  routes_.push_back(Route{method, splitPath(pattern), std::move(handler)});
+  routes_.push_back(Route{method, pattern, splitPath(pattern), std::move(handler)});
 }
 
 static bool isParam(const std::string& segment) {
@@ -58,6 +58,7 @@ Router::Match Router::find(const std::string& method, const std::string& path) c
     match.pathKnown = true;
     if (route.method == method) {
       match.handler = &route.handler;
+      match.pattern = &route.pattern;
       match.params = std::move(params);
       return match;
     }
@@ -95,6 +96,7 @@ Response Dispatcher::dispatch(Request& request) const {
     return errorResponse(404, "NotFound", "no such path: " + request.path);
   }
   request.pathParams = std::move(match.params);
+  request.route = *match.pattern;
   return invoke(*match.handler, request);
 }
 

@@ -16,6 +16,7 @@ class Router {
 
   struct Match {
     const Handler* handler = nullptr;
+    const std::string* pattern = nullptr;
     std::map<std::string, std::string> params;
     bool pathKnown = false;  // some route matched the path, maybe with another method
   };
@@ -24,6 +25,7 @@ class Router {
  private:
   struct Route {
     std::string method;
+    std::string pattern;
     std::vector<std::string> segments;
     Handler handler;
   };

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <limits>
 #include <thread>
 
@@ -44,8 +45,9 @@ class Server::Impl {
  public:
   explicit Impl(ServerOptions options) : options_(std::move(options)) {}
 
-  // Streams hold a pool thread each; a few threads stay free for ordinary requests.
-  int maxStreams() const { return std::max(1, options_.threads - kThreadsKeptForRequests); }
+  // Streams hold a pool thread each; requestThreads more stay free for ordinary requests.
+  int maxStreams() const { return std::max(1, options_.maxStreams); }
+  int threads() const { return maxStreams() + std::max(1, options_.requestThreads); }
 
   bool admitStream() const {
     if (++openStreams_ > maxStreams()) {
@@ -55,7 +57,6 @@ class Server::Impl {
     return true;
   }
 
-  static constexpr int kThreadsKeptForRequests = 8;
   mutable std::atomic<int> openStreams_{0};
   std::atomic<bool> stopping_{false};
 
@@ -138,15 +139,66 @@ class Server::Impl {
     return std::nullopt;
   }
 
+  bool originAllowed(const std::string& origin) const {
+    const auto& allowed = options_.corsAllowedOrigins;
+    return std::find(allowed.begin(), allowed.end(), origin) != allowed.end() ||
+           std::find(allowed.begin(), allowed.end(), "*") != allowed.end();
+  }
+
+  // CORS (https://fetch.spec.whatwg.org/#http-cors-protocol): a page of an allowed origin may
+  // read the answers. Tokens travel in the Authorization header, never in cookies, so
+  // credentials are not allowed; that also makes "*" safe to offer.
+  void addCorsHeaders(const Request& request, httplib::Response& out) const {
+    const auto origin = request.header("origin");
+    if (!origin || !originAllowed(*origin)) {
+      return;
+    }
+    out.set_header("Access-Control-Allow-Origin", *origin);
+    out.set_header("Vary", "Origin");
+  }
+
+  // A browser's preflight before a cross-origin call with a token or a JSON body.
+  Response preflight(const Request& request) const {
+    const std::string origin = request.header("origin").value_or("");
+    if (origin.empty()) {
+      Response response;
+      response.status = 204;
+      response.headers["Allow"] = "GET, POST, PUT, DELETE, OPTIONS";
+      return response;
+    }
+    if (!originAllowed(origin)) {
+      return errorResponse(403, "Forbidden",
+                           fmt::format("origin {} may not call this server from a browser; the "
+                                       "server's administrator can allow it with "
+                                       "--cors-allow-origin",
+                                       origin));
+    }
+    Response response;
+    response.status = 204;
+    response.headers["Access-Control-Allow-Methods"] = "GET, POST, PUT, DELETE";
+    response.headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type";
+    response.headers["Access-Control-Max-Age"] = "600";
+    return response;
+  }
+
+  Response answer(Request& request, const httplib::ContentReader* reader) const {
+    if (request.method == "OPTIONS") {
+      return preflight(request);
+    }
+    std::optional<Response> early = reader ? readBody(request, *reader) : std::nullopt;
+    return early ? std::move(*early) : dispatcher_.dispatch(request);
+  }
+
   void handle(const httplib::Request& raw, httplib::Response& out,
               const httplib::ContentReader* reader = nullptr) const {
+    const auto started = std::chrono::steady_clock::now();
     Request request = convert(raw);
-    std::optional<Response> early = reader ? readBody(request, *reader) : std::nullopt;
-    Response response = early ? std::move(*early) : dispatcher_.dispatch(request);
+    Response response = answer(request, reader);
     out.status = response.status;
     for (const auto& [name, value] : response.headers) {
       out.set_header(name, value);
     }
+    addCorsHeaders(request, out);
     if (response.stream && !admitStream()) {
       response = errorResponse(503, "ServiceUnavailable",
                                fmt::format("too many open streams (at most {}); close a log "
@@ -161,6 +213,10 @@ class Server::Impl {
     }
     log_->debug("request method={} path={} status={}", request.method, request.path,
                 response.status);
+    if (options_.observer) {
+      const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started;
+      options_.observer(request, response.status, elapsed.count());
+    }
   }
 };
 
@@ -180,8 +236,11 @@ void Server::filter(Filter filter) {
 
 uint16_t Server::start() {
   auto& server = impl_->server_;
-  const int threads = impl_->options_.threads;
+  const int threads = impl_->threads();
   server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  const int timeout = std::max(1, impl_->options_.ioTimeoutSeconds);
+  server.set_read_timeout(timeout, 0);
+  server.set_write_timeout(timeout, 0);
   // Bodies are read and limited by readBody(), so that every refusal is in our words.
   server.set_payload_max_length(std::numeric_limits<size_t>::max());
   // cpp-httplib's default also sets SO_REUSEPORT, which lets a second server bind the same
@@ -210,6 +269,7 @@ uint16_t Server::start() {
   server.Put(any, withBody);
   server.Patch(any, withBody);
   server.Delete(any, handler);
+  server.Options(any, handler);
 
   int port = impl_->options_.port;
   if (port == 0) {

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 // A small HTTP/1.1 server with path routing. The library underneath (cpp-httplib) stays inside
 // server.cc so that nothing else depends on it and it can be swapped.
@@ -20,6 +21,7 @@ struct Request {
   std::map<std::string, std::string> headers;  // names in lower case
   std::string body;
   std::string remoteAddress;
+  std::string route;  // the pattern that matched, e.g. "/dataflows/{name}"; set by dispatch
 
   std::optional<std::string> queryValue(const std::string& name) const;
   std::optional<std::string> header(const std::string& lowerCaseName) const;
@@ -49,11 +51,19 @@ class Routes {
   virtual void route(const std::string& method, const std::string& pattern, Handler handler) = 0;
 };
 
+// Called once a request is answered (for a stream: once its headers are sent).
+using ResponseObserver = std::function<void(const Request& request, int status, double seconds)>;
+
 struct ServerOptions {
   std::string host = "127.0.0.1";
-  uint16_t port = 0;  // 0 picks a free port
-  int threads = 32;   // streams (log follow, watch) hold a thread each
+  uint16_t port = 0;          // 0 picks a free port
+  int maxStreams = 24;        // log follows and watches, each holding a thread while open
+  int requestThreads = 8;     // the threads kept for ordinary requests besides the streams
+  int ioTimeoutSeconds = 30;  // a client that sends or takes nothing for this long is dropped
   size_t maxBodyBytes = 16 * 1024 * 1024;
+  // Origins (scheme://host[:port], or "*") whose pages may call this server from a browser.
+  std::vector<std::string> corsAllowedOrigins;
+  ResponseObserver observer;
 };
 
 class Server : public Routes {

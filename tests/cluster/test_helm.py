@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from conftest import BIN
+
 ROOT = Path(__file__).resolve().parents[2]
 CHART = ROOT / "deploy" / "helm" / "wax"
 
@@ -86,3 +88,20 @@ def test_crd_is_kept_on_uninstall():
     assert crd["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep"
     assert crd["spec"] == yaml.safe_load(
         (ROOT / "deploy" / "crd" / "dataflows.bytewax.io.yaml").read_text())["spec"]
+
+
+@pytest.mark.parametrize("binary", ["wax-operator", "wax-api"])
+def test_the_binaries_accept_the_arguments_the_chart_gives(binary, tmp_path):
+    """A flag the chart passes that the binary lacks would crash-loop the pod on install."""
+    settings = ["oidc.authIssuer=http://127.0.0.1:9", "oidc.clientId=wax",
+                "api.corsAllowedOrigins={https://dash.example.com}"]
+    container = next(c for o in objects("wax-system", *settings) if o["kind"] == "Deployment"
+                     for c in o["spec"]["template"]["spec"]["containers"]
+                     if c.get("command", [""])[0].endswith(binary))
+    env = {"PATH": "/usr/bin:/bin", "WAX_OIDC_ISSUER": "http://127.0.0.1:9",
+           "WAX_OIDC_CLIENT_ID": "wax"}
+    # No kubeconfig here: a binary that took its arguments stops at the cluster, with 1.
+    result = subprocess.run([str(BIN / binary), *container["args"], "--kubeconfig",
+                             str(tmp_path / "missing")], capture_output=True, text=True,
+                            timeout=30, env=env)
+    assert result.returncode == 1, result

@@ -17,6 +17,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "oidc"))
 from oidc_provider import OidcProvider, WAX_API, default_config  # noqa: E402
 
 FLOW = "from bytewax.testing import run_main\n"
+DASHBOARD_ORIGIN = "https://dash.example.com"
+LOGIN_SCOPES = "openid profile email groups offline_access"
 RULES = [{"apiGroups": ["bytewax.io"], "resources": ["dataflows", "dataflows/status"],
           "verbs": ["*"]},
          {"apiGroups": [""], "resources": ["configmaps"], "verbs": ["*"]},
@@ -36,7 +38,9 @@ def wax_api(cluster, provider, tmp_path_factory):
         process = subprocess.Popen(
             [str(BIN / "wax-api"), "--kubeconfig", str(cluster.kubeconfig), "--listen",
              "127.0.0.1:0", "--auth-issuer", provider.issuer, "--client-id", "waxctl",
-             "--audience", WAX_API], stdout=log, stderr=subprocess.STDOUT)
+             "--audience", WAX_API, "--cors-allow-origin", DASHBOARD_ORIGIN,
+             "--max-body-mib", "1", "--login-scopes", LOGIN_SCOPES],
+            stdout=log, stderr=subprocess.STDOUT)
     port = wait_until(lambda: re.search(r"address=127\.0\.0\.1:(\d+)", log_path.read_text()),
                       what="wax-api serving").group(1)
     yield f"http://127.0.0.1:{port}"
@@ -128,3 +132,81 @@ def test_users_see_and_change_what_rbac_allows(cluster, wax_api, provider, rbac,
         assert everywhere.status_code == 403, "bob may not list every namespace"
     finally:
         cluster.kubectl("delete", "namespace", other, "--wait=false", check=False)
+
+
+def test_login_config_and_health_need_no_token(wax_api, provider):
+    config = requests.get(f"{wax_api}/auth/config", timeout=10)
+    assert config.status_code == 200
+    assert config.json() == {"issuer": provider.issuer, "clientId": "waxctl",
+                             "scopes": LOGIN_SCOPES}
+    assert requests.get(f"{wax_api}/auth/whoami", timeout=10).status_code == 401
+
+
+def test_whoami_names_the_user_and_groups_of_the_token(wax_api, provider):
+    answer = requests.get(f"{wax_api}/auth/whoami", headers=bearer(provider, "alice"), timeout=10)
+    assert answer.status_code == 200
+    assert answer.json() == {"user": "alice", "groups": ["wax-admins", "wax-users"]}
+
+
+def test_cors_answers_allowed_origins_only(wax_api, provider):
+    preflight = {"Access-Control-Request-Method": "POST",
+                 "Access-Control-Request-Headers": "authorization, content-type"}
+    allowed = requests.options(f"{wax_api}/dataflows", timeout=10,
+                               headers={"Origin": DASHBOARD_ORIGIN, **preflight})
+    assert allowed.status_code == 204
+    assert allowed.headers["Access-Control-Allow-Origin"] == DASHBOARD_ORIGIN
+    assert "POST" in allowed.headers["Access-Control-Allow-Methods"]
+    assert "Authorization" in allowed.headers["Access-Control-Allow-Headers"]
+
+    refused = requests.options(f"{wax_api}/dataflows", timeout=10,
+                               headers={"Origin": "https://evil.example.com", **preflight})
+    assert refused.status_code == 403
+    assert "Access-Control-Allow-Origin" not in refused.headers
+    assert "--cors-allow-origin" in refused.json()["message"]
+
+    answer = requests.get(f"{wax_api}/namespaces", timeout=10,
+                          headers={"Origin": DASHBOARD_ORIGIN, **bearer(provider, "alice")})
+    assert answer.headers["Access-Control-Allow-Origin"] == DASHBOARD_ORIGIN
+    assert answer.headers["Vary"] == "Origin"
+    other = requests.get(f"{wax_api}/healthz", headers={"Origin": "https://evil.example.com"},
+                         timeout=10)
+    assert "Access-Control-Allow-Origin" not in other.headers
+
+
+def test_a_body_over_the_limit_is_refused_before_anything_is_stored(wax_api, provider,
+                                                                    namespace, cluster):
+    big = dto(namespace, "big")
+    big["fileContent"] = "# padding\n" * 120_000  # 1.2 MB, over --max-body-mib 1
+    answer = requests.post(f"{wax_api}/dataflows", json=big, headers=bearer(provider, "alice"),
+                           timeout=30)
+    assert answer.status_code == 413
+    assert "1 MiB" in answer.json()["message"]
+    assert cluster.kubectl("get", "dataflow", "big", "-n", namespace,
+                           check=False).returncode != 0
+
+
+def test_metrics_count_requests_by_route_template(wax_api, provider, namespace):
+    headers = bearer(provider, "alice")
+    for name in ("one", "two"):
+        requests.get(f"{wax_api}/dataflows/{name}", params={"namespace": namespace},
+                     headers=headers, timeout=10)
+    text = requests.get(f"{wax_api}/metrics", timeout=10).text
+    series = [line for line in text.splitlines() if line.startswith("wax_http_requests_total{")]
+    not_found = [line for line in series
+                 if 'route="/dataflows/{name}"' in line and 'code="404"' in line]
+    assert len(not_found) == 1, series
+    assert float(not_found[0].rsplit(" ", 1)[1]) >= 2
+    assert not any("/dataflows/one" in line for line in series)
+    assert "wax_http_request_duration_seconds_bucket{" in text
+
+
+@pytest.mark.parametrize("flag", [["--cors-allow-origin", "https://dash.example.com/app"],
+                                  ["--cors-allow-origin", "dash.example.com"],
+                                  ["--io-timeout", "0s"], ["--max-body-mib", "0"],
+                                  ["--max-streams", "-1"]])
+def test_bad_flags_exit_2_naming_the_flag(flag, provider):
+    result = subprocess.run([str(BIN / "wax-api"), "--auth-issuer", provider.issuer,
+                             "--client-id", "waxctl", *flag], capture_output=True, text=True,
+                            timeout=30)
+    assert result.returncode == 2, result
+    assert flag[0] in result.stderr
