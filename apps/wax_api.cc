@@ -11,7 +11,9 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include "api/access.h"
 #include "api/api.h"
+#include "api_flags.h"
 #include "auth/identity.h"
 #include "auth/oidc.h"
 #include "cluster/kube_runtime.h"
@@ -32,17 +34,7 @@ struct Flags {
   std::string kubeconfig;
   std::string context;
   std::string address = "127.0.0.1:8081";
-  std::string authIssuer;
-  std::string clientId;
-  std::vector<std::string> audiences;
-  std::string caFile;
-  wax::auth::ClaimNames claims;
-  std::string loginClientId;
-  std::string loginScopes = "openid profile email offline_access";
-  std::vector<std::string> corsOrigins;
-  int maxBodyMiB = 16;
-  int maxStreams = 24;
-  std::string ioTimeout = "30s";
+  wax::ApiFlags api;
   std::string logLevel = "info";
 };
 
@@ -122,59 +114,9 @@ class Tenants {
   std::list<std::pair<std::string, std::shared_ptr<Tenant>>> recent_;  // guarded by mutex_
 };
 
-wax::http::Response unauthorized(const std::string& message) {
-  auto response = wax::http::errorResponse(401, "Unauthorized", message);
-  // RFC 6750: the scheme, and why the token was refused.
-  response.headers["WWW-Authenticate"] = "Bearer realm=\"wax\", error=\"invalid_token\"";
-  return response;
-}
-
-std::string bearerToken(const wax::http::Request& request) {
-  const std::string header = request.header("authorization").value_or("");
-  const std::string prefix = "Bearer ";
-  return header.rfind(prefix, 0) == 0 ? header.substr(prefix.size()) : "";
-}
-
-// What waxctl needs to sign a user in for this WaxAPI: GET /auth/config, with no token.
-void registerLoginConfigRoute(wax::http::Routes& routes, const Flags& flags) {
-  const json config = {
-      {"issuer", flags.authIssuer},
-      {"clientId", flags.loginClientId.empty() ? flags.clientId : flags.loginClientId},
-      {"scopes", flags.loginScopes}};
-  routes.route("GET", "/auth/config", [config](const wax::http::Request&) {
-    wax::http::Response response;
-    response.body = config.dump() + "\n";
-    return response;
-  });
-}
-
-// The identity of a request's token, or the 401 that refuses it.
-class Authenticator {
- public:
-  Authenticator(wax::auth::Provider& provider, wax::auth::ClaimNames claims)
-      : provider_(provider), claims_(std::move(claims)) {}
-
-  std::variant<wax::auth::Identity, wax::http::Response> operator()(
-      const wax::http::Request& request) const {
-    const std::string token = bearerToken(request);
-    if (token.empty()) {
-      return unauthorized("send an OpenID Connect access token as `Authorization: Bearer TOKEN`");
-    }
-    try {
-      return wax::auth::identityOf(provider_.verify(token).claims, claims_);
-    } catch (const wax::auth::TokenError& error) {
-      return unauthorized(error.what());
-    }
-  }
-
- private:
-  wax::auth::Provider& provider_;
-  wax::auth::ClaimNames claims_;
-};
-
 // Each API route, served by the handlers of the caller's identity. The routes are learnt from
 // a tenant of no one.
-void registerTenantRoutes(wax::http::Server& server, const Authenticator& authenticate,
+void registerTenantRoutes(wax::http::Server& server, const wax::api::Authenticate& authenticate,
                           Tenants& tenants, const wax::kube::Config& config,
                           const wax::kube::ClientOptions& clientOptions) {
   std::map<std::string, wax::http::Handler> patterns;
@@ -195,43 +137,16 @@ void registerTenantRoutes(wax::http::Server& server, const Authenticator& authen
                    return tenants.of(user)->handlers.at(key)(request);
                  });
   }
-  // Who the token speaks for, as WaxAPI and then the cluster's RBAC see it.
-  server.route("GET", "/auth/whoami", [&](const wax::http::Request& request) {
-    auto identity = authenticate(request);
-    if (auto* refusal = std::get_if<wax::http::Response>(&identity)) {
-      return *refusal;
-    }
-    wax::http::Response response;
-    response.body = std::get<wax::auth::Identity>(identity).toJson().dump() + "\n";
-    return response;
-  });
-}
-
-wax::http::ServerOptions serverOptions(const Flags& flags,
-                                       std::shared_ptr<wax::http::HttpMetrics> metrics) {
-  const auto [host, port] = wax::flags::splitListenAddress(flags.address);
-  wax::http::ServerOptions options{host, port};
-  options.maxStreams = flags.maxStreams;
-  options.maxBodyBytes = static_cast<size_t>(flags.maxBodyMiB) * 1024 * 1024;
-  options.ioTimeoutSeconds = wax::flags::seconds(flags.ioTimeout);
-  options.corsAllowedOrigins = flags.corsOrigins;
-  options.observer = [metrics](const wax::http::Request& request, int status, double seconds) {
-    metrics->observe(request.route, request.method, status, seconds);
-  };
-  return options;
 }
 
 int run(const Flags& flags) {
   const sigset_t stopSignals = wax::blockStopSignals();
 
-  wax::auth::ProviderOptions providerOptions;
-  providerOptions.issuer = flags.authIssuer;
-  providerOptions.audiences =
-      flags.audiences.empty() ? std::vector{flags.clientId} : flags.audiences;
-  providerOptions.caFile = flags.caFile;
+  const auto providerOptions = wax::providerOptions(flags.api);
   wax::auth::Provider provider(providerOptions,
-                               wax::auth::httpFetcher(flags.caFile, providerOptions.timeout));
-  const Authenticator authenticate(provider, flags.claims);
+                               wax::auth::httpFetcher(flags.api.caFile, providerOptions.timeout));
+  const wax::api::Authenticate authenticate =
+      wax::api::OidcAuthenticator(provider, flags.api.claims);
 
   wax::kube::Config config = wax::kube::loadConfig({flags.kubeconfig, flags.context, ""});
   wax::kube::ClientOptions clientOptions;
@@ -240,11 +155,12 @@ int run(const Flags& flags) {
 
   auto registry = std::make_shared<prometheus::Registry>();
   auto metrics = std::make_shared<wax::http::HttpMetrics>(*registry);
-  const auto options = serverOptions(flags, metrics);
+  const auto [host, port] = wax::flags::splitListenAddress(flags.address);
+  const auto options = wax::serverOptions(flags.api, host, port, metrics);
   wax::http::Server server(options);
   wax::api::registerHealthRoutes(server);
   wax::http::registerMetricsRoute(server, registry);
-  registerLoginConfigRoute(server, flags);
+  wax::api::registerAuthRoutes(server, wax::loginConfig(flags.api), authenticate);
   registerTenantRoutes(server, authenticate, tenants, config, clientOptions);
   const uint16_t bound = server.start();
   log()->info("serving version={} address={}:{} issuer={} cluster={}", wax::kVersion, options.host,
@@ -270,43 +186,8 @@ int main(int argc, char** argv) {
   app.add_option("--listen", flags.address, "HOST:PORT to serve on; port 0 picks one")
       ->check(wax::flags::listenAddress())
       ->capture_default_str();
-  app.add_option("--auth-issuer", flags.authIssuer,
-                 "The OpenID provider's issuer URL (the Bytewax Platform's authIssuer)")
-      ->check(wax::flags::httpUrl())
-      ->required()
-      ->envname("WAX_OIDC_ISSUER");
-  app.add_option("--client-id", flags.clientId,
-                 "The OpenID client (clientId); tokens must be for it unless --audience says")
-      ->required()
-      ->envname("WAX_OIDC_CLIENT_ID");
-  app.add_option("--audience", flags.audiences,
-                 "An audience tokens may carry instead of the client id; repeatable");
-  app.add_option("--ca-file", flags.caFile, "CA bundle for the provider's TLS");
-  app.add_option("--username-claim", flags.claims.username, "The claim that names the user")
-      ->envname("WAX_OIDC_USERNAME_CLAIM")
-      ->capture_default_str();
-  app.add_option("--groups-claim", flags.claims.groups, "The claim that lists the user's groups")
-      ->envname("WAX_OIDC_GROUPS_CLAIM")
-      ->capture_default_str();
-  app.add_option("--login-client-id", flags.loginClientId,
-                 "The public client `waxctl login` signs in with; default: --client-id");
-  app.add_option("--login-scopes", flags.loginScopes, "The scopes `waxctl login` asks for")
-      ->capture_default_str();
-  app.add_option("--cors-allow-origin", flags.corsOrigins,
-                 "An origin (https://host[:port]) whose pages may call WaxAPI from a browser, "
-                 "or * for any; repeatable")
-      ->check(wax::flags::corsOrigin());
-  app.add_option("--max-body-mib", flags.maxBodyMiB, "The largest request body taken, in MiB")
-      ->check(CLI::Range(1, 1024))
-      ->capture_default_str();
-  app.add_option("--max-streams", flags.maxStreams,
-                 "Log follows and watches open at once; more are refused with 503")
-      ->check(CLI::Range(1, 1000))
-      ->capture_default_str();
-  app.add_option("--io-timeout", flags.ioTimeout,
-                 "Drop a client that sends or reads nothing for this long (e.g. 30s)")
-      ->check(wax::flags::duration())
-      ->capture_default_str();
+  wax::addOidcFlags(app, flags.api, true);
+  wax::addHttpFlags(app, flags.api);
   app.add_option("--log-level", flags.logLevel, "trace, debug, info, warn or error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
       ->capture_default_str();

@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/api.h"
+#include "api_flags.h"
 #include "common/logging.h"
 #include "common/paths.h"
 #include "common/version.h"
@@ -39,6 +40,8 @@ struct Flags {
   int64_t backoffMs = 10000;
   int64_t gracePeriodMs = 10000;
   int workers = 4;
+  wax::ApiFlags api;
+  std::string policyFile;
 };
 
 std::string randomToken() {
@@ -108,6 +111,27 @@ void checkPython(const std::string& python) {
   }
 }
 
+// With an OpenID provider, callers other than the token file's owner sign in with their own
+// tokens, and the policy file says what each may do.
+struct OpenIdAccess {
+  wax::auth::Provider provider;
+  size_t rules;
+  wax::api::PolicyRoutes routes;
+
+  OpenIdAccess(const Flags& flags, wax::http::Routes& server, const std::string& ownerToken)
+      : provider(wax::providerOptions(flags.api),
+                 wax::auth::httpFetcher(flags.api.caFile, wax::providerOptions(flags.api).timeout)),
+        rules(0),
+        routes(server, ownerToken, wax::api::OidcAuthenticator(provider, flags.api.claims),
+               loadPolicy(flags.policyFile, rules)) {}
+
+  static wax::api::Policy loadPolicy(const std::string& path, size_t& rules) {
+    auto policy = wax::api::Policy::load(path);
+    rules = policy.size();
+    return policy;
+  }
+};
+
 int run(const Flags& flags) {
   const sigset_t stopSignals = wax::blockStopSignals();  // before any thread starts
   // The store holds environment values and S3 keys, the logs what dataflows print: the data
@@ -141,12 +165,27 @@ int run(const Flags& flags) {
   wax::operator_::Controller dataflows(*store, runtime, controllerOptions);
   controller = &dataflows;
 
-  wax::http::Server server({flags.host, flags.port});
+  auto registry = std::make_shared<prometheus::Registry>();
+  auto metrics = std::make_shared<wax::http::HttpMetrics>(*registry);
+  wax::http::Server server(wax::serverOptions(flags.api, flags.host, flags.port, metrics));
   wax::api::ApiContext context{*store, runtime};
-  server.filter(wax::api::bearerTokenFilter(loadOrCreateToken(flags.dataDir)));
+  const std::string token = loadOrCreateToken(flags.dataDir);
   wax::api::registerHealthRoutes(server);
-  wax::api::registerPlatformRoutes(server, context);
-  wax::api::registerResourceRoutes(server, context);
+  wax::http::registerMetricsRoute(server, registry);
+  std::optional<OpenIdAccess> openId;
+  if (flags.api.authIssuer.empty()) {
+    server.filter(wax::api::bearerTokenFilter(token));
+    wax::api::registerPlatformRoutes(server, context);
+    wax::api::registerResourceRoutes(server, context);
+  } else {
+    openId.emplace(flags, server, token);
+    server.filter(openId->routes.filter());
+    wax::api::registerAuthRoutes(server, wax::loginConfig(flags.api), openId->routes.whoami());
+    wax::api::registerPlatformRoutes(openId->routes, context);
+    wax::api::registerResourceRoutes(openId->routes, context);
+    log->info("signing in with OpenID Connect issuer={} policy={} rules={}", flags.api.authIssuer,
+              flags.policyFile, openId->rules);
+  }
   const uint16_t port = server.start();
   const std::string url = fmt::format("http://{}:{}", flags.host, port);
   dataflows.start();
@@ -195,6 +234,14 @@ int main(int argc, char** argv) {
                  "How long a stopping process gets between SIGINT and SIGKILL")
       ->check(CLI::Range(int64_t{0}, int64_t{600000}))
       ->capture_default_str();
+  wax::addOidcFlags(app, flags.api, false);
+  auto* policy = app.add_option("--policy", flags.policyFile,
+                                "With --auth-issuer: the file saying which users and groups "
+                                "may do what in which namespaces (see docs/local-mode.md)")
+                     ->check(CLI::ExistingFile);
+  app.get_option("--auth-issuer")->needs(policy);
+  policy->needs(app.get_option("--auth-issuer"));
+  wax::addHttpFlags(app, flags.api);
   app.add_option("--workers", flags.workers, "Dataflows reconciled in parallel")
       ->check(CLI::Range(1, 64))
       ->capture_default_str();

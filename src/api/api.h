@@ -18,8 +18,13 @@ struct ApiContext {
 
 void registerPlatformRoutes(http::Routes& server, ApiContext& context);
 void registerResourceRoutes(http::Routes& server, ApiContext& context);
+// /secrets, part of the platform's set (registerPlatformRoutes registers it).
+void registerSecretRoutes(http::Routes& server, ApiContext& context);
 // /healthz, /readyz and /version; they need no token.
 void registerHealthRoutes(http::Routes& server);
+
+// The paths that need no token: health, version, metrics, the login configuration.
+bool isPublicPath(const std::string& path);
 
 // Requires `Authorization: Bearer <token>` on every path but the health ones. The comparison
 // takes the same time whatever the token, and the token never reaches a log.

@@ -7,13 +7,14 @@
 
 namespace wax::api {
 
-namespace {
-
 bool isPublicPath(const std::string& path) {
-  return path == "/healthz" || path == "/readyz" || path == "/version";
+  for (const char* open : {"/healthz", "/readyz", "/version", "/metrics", "/auth/config"}) {
+    if (path == open) {
+      return true;
+    }
+  }
+  return false;
 }
-
-}  // namespace
 
 void registerHealthRoutes(http::Routes& server) {
   auto okText = [](const http::Request&) {

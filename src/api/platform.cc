@@ -260,6 +260,24 @@ void registerActionRoutes(http::Routes& server, ApiContext& context) {
                          boolParam(request, "follow", false));
     });
   }
+  server.route("GET", "/dataflows/{name}/jobs", [&context](const http::Request& request) {
+    const std::string ns = namespaceParam(request);
+    const std::string name = request.pathParams.at("name");
+    context.store.get(kDataflows, ns, name);  // NotFound for an unknown dataflow
+    nlohmann::json jobs = nlohmann::json::array();
+    for (const auto& run : context.runtime.jobs(ns, name)) {
+      // "succeded" is the Bytewax Platform's spelling; "succeeded" is offered beside it.
+      jobs.push_back({{"name", run.name},
+                      {"startTime", run.startTime},
+                      {"completionTime", run.completionTime},
+                      {"ready", run.ready},
+                      {"succeded", run.succeeded},
+                      {"succeeded", run.succeeded},
+                      {"failed", run.failed},
+                      {"terminating", run.terminating}});
+    }
+    return json({{"jobs", jobs}});
+  });
   server.route("GET", "/namespaces", [&context](const http::Request&) {
     return json({{"namespaces", context.store.namespaces()}});
   });
@@ -270,6 +288,7 @@ void registerActionRoutes(http::Routes& server, ApiContext& context) {
 void registerPlatformRoutes(http::Routes& server, ApiContext& context) {
   registerDataflowRoutes(server, context);
   registerActionRoutes(server, context);
+  registerSecretRoutes(server, context);
 }
 
 }  // namespace wax::api

@@ -51,7 +51,8 @@ Connection waxApiConnection(const std::string& server, const std::string& token)
   }
   CredentialStore store;
   connection.unauthorizedHint =
-      fmt::format("sign in with `waxctl login --server {}`, or pass --token", redactUrl(server));
+      fmt::format("pass --token or set WAX_TOKEN, or sign in with `waxctl login --server {}`",
+                  redactUrl(server));
   if (auto session = store.find(server)) {
     connection.token = freshSession(store, *session).accessToken;
     connection.unauthorizedHint = fmt::format(

@@ -536,6 +536,24 @@ void KubeRuntime::cleanup(const std::string& ns, const std::string& name) {
   }
 }
 
+std::vector<operator_::JobRun> KubeRuntime::jobs(const std::string& ns, const std::string& name) {
+  kube::ListOptions selected;
+  // A CronJob's Jobs carry the labels of its job template, so one selector finds both kinds.
+  selected.labelSelector = std::string(kDataflowLabel) + "=" + name;
+  std::vector<operator_::JobRun> runs;
+  for (const auto& job : client_.list(resources::kJobs, ns, selected).items) {
+    const json status = job.value("status", json::object());
+    runs.push_back({job.at("metadata").value("name", ""), status.value("startTime", ""),
+                    status.value("completionTime", ""), status.value("ready", int64_t{0}),
+                    status.value("succeeded", int64_t{0}), status.value("failed", int64_t{0}),
+                    status.value("terminating", int64_t{0})});
+  }
+  std::sort(runs.begin(), runs.end(), [](const auto& a, const auto& b) {
+    return a.startTime != b.startTime ? a.startTime > b.startTime : a.name > b.name;
+  });
+  return runs;
+}
+
 void KubeRuntime::deleteIfOurs(const std::string& kind, const std::string& ns,
                                const std::string& object, const std::string& dataflow) {
   if (informers_->ownOf(kind, ns, object, dataflow)) {

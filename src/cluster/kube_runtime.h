@@ -51,6 +51,7 @@ class KubeRuntime : public operator_::Runtime {
                 const operator_::LogOptions& options, bool follow, const operator_::LogSink& sink,
                 const std::function<bool()>& stillWanted) override;
   void resetState(const std::string& ns, const std::string& name, bool force) override;
+  std::vector<operator_::JobRun> jobs(const std::string& ns, const std::string& name) override;
 
  private:
   struct Informers;

@@ -53,6 +53,17 @@ struct LogOptions {
   bool previous = false;  // the rotated file before the current one
 };
 
+// One run of a Job, as the Kubernetes Job's status counts it.
+struct JobRun {
+  std::string name;
+  std::string startTime;       // RFC 3339; empty until it starts
+  std::string completionTime;  // empty until it succeeds
+  int64_t ready = 0;
+  int64_t succeeded = 0;
+  int64_t failed = 0;
+  int64_t terminating = 0;
+};
+
 // Writes a piece of log output; returns false when the reader has gone away.
 using LogSink = std::function<bool(std::string_view)>;
 
@@ -76,6 +87,13 @@ class Runtime {
                         const std::function<bool()>& stillWanted) = 0;
   // Wipes the recovery state of a dataflow that is not running; with `force`, stops it first.
   virtual void resetState(const std::string& ns, const std::string& name, bool force) = 0;
+  // The runs of a dataflow in job mode or on a schedule, newest first. A runtime that runs no
+  // Jobs has none.
+  virtual std::vector<JobRun> jobs(const std::string& ns, const std::string& name) {
+    (void)ns;
+    (void)name;
+    return {};
+  }
 };
 using RuntimePtr = std::unique_ptr<Runtime>;
 

@@ -2,6 +2,7 @@
 the provider signed, and WaxAPI acts as its user through impersonation, so that RBAC decides.
 alice is in the group wax-admins (bound cluster-wide); bob may use one namespace only."""
 
+import base64
 import re
 import subprocess
 import sys
@@ -22,7 +23,9 @@ LOGIN_SCOPES = "openid profile email groups offline_access"
 RULES = [{"apiGroups": ["bytewax.io"], "resources": ["dataflows", "dataflows/status"],
           "verbs": ["*"]},
          {"apiGroups": [""], "resources": ["configmaps"], "verbs": ["*"]},
-         {"apiGroups": [""], "resources": ["pods", "pods/log"], "verbs": ["get", "list"]}]
+         {"apiGroups": [""], "resources": ["pods", "pods/log"], "verbs": ["get", "list"]},
+         {"apiGroups": ["batch"], "resources": ["jobs"], "verbs": ["get", "list"]}]
+SECRET_RULES = [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["*"]}]
 
 
 @pytest.fixture(scope="module")
@@ -210,3 +213,71 @@ def test_bad_flags_exit_2_naming_the_flag(flag, provider):
                             timeout=30)
     assert result.returncode == 2, result
     assert flag[0] in result.stderr
+
+
+def test_secrets_are_kubernetes_secrets_and_rbac_decides(cluster, wax_api, provider, rbac,
+                                                         namespace):
+    rbac(namespace)
+    cluster.apply({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
+                   "metadata": {"name": "secrets", "namespace": namespace},
+                   "rules": SECRET_RULES})
+    cluster.apply({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+                   "metadata": {"name": "alice-secrets", "namespace": namespace},
+                   "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role",
+                               "name": "secrets"},
+                   "subjects": [{"kind": "User", "name": "alice",
+                                 "apiGroup": "rbac.authorization.k8s.io"}]})
+    alice, bob = bearer(provider, "alice"), bearer(provider, "bob")
+    secret = {"name": "creds", "namespace": namespace,
+              "data": [{"key": "LITESTREAM_SECRET_ACCESS_KEY", "value": "s3cr3t-value"}]}
+    created = requests.post(f"{wax_api}/secrets", json=secret, headers=alice, timeout=30)
+    assert created.status_code == 200, created.text
+    stored = cluster.kubectl("get", "secret", "creds", "-n", namespace, "-o",
+                             "jsonpath={.data.LITESTREAM_SECRET_ACCESS_KEY}").stdout
+    assert base64.b64decode(stored).decode() == "s3cr3t-value"
+
+    listed = requests.get(f"{wax_api}/secrets", params={"namespace": namespace}, headers=alice,
+                          timeout=30).json()
+    assert listed == {"secrets": [{"name": "creds", "namespace": namespace,
+                                   "data": [{"key": "LITESTREAM_SECRET_ACCESS_KEY",
+                                             "value": ""}]}]}
+    revealed = requests.get(f"{wax_api}/secrets/creds", headers=alice, timeout=30,
+                            params={"namespace": namespace, "include_values": "true"}).json()
+    assert revealed == secret
+    refused = requests.get(f"{wax_api}/secrets/creds", headers=bob, timeout=30,
+                           params={"namespace": namespace, "include_values": "true"})
+    assert refused.status_code == 403 and "s3cr3t-value" not in refused.text
+
+
+def test_jobs_of_a_dataflow_are_its_kubernetes_jobs(cluster, wax_api, provider, rbac,
+                                                    namespace):
+    rbac(namespace)
+    alice = bearer(provider, "alice")
+    flow = dto(namespace, "batch")
+    flow["spec"]["jobMode"] = True
+    assert requests.post(f"{wax_api}/dataflows", json=flow, headers=alice,
+                         timeout=30).status_code == 200
+    # No operator runs here: the Job is made as the operator makes it, with the labels.
+    cluster.apply({"apiVersion": "batch/v1", "kind": "Job",
+                   "metadata": {"name": "batch", "namespace": namespace,
+                                "labels": {"bytewax.io/dataflow": "batch"}},
+                   "spec": {"template": {"spec": {"restartPolicy": "Never", "containers": [
+                       {"name": "process", "image": "bytewax/bytewax:0.21.1"}]}}}})
+    cluster.apply({"apiVersion": "batch/v1", "kind": "Job",
+                   "metadata": {"name": "unrelated", "namespace": namespace},
+                   "spec": {"template": {"spec": {"restartPolicy": "Never", "containers": [
+                       {"name": "process", "image": "bytewax/bytewax:0.21.1"}]}}}})
+
+    def jobs():
+        answer = requests.get(f"{wax_api}/dataflows/batch/jobs", headers=alice, timeout=30,
+                              params={"namespace": namespace})
+        assert answer.status_code == 200, answer.text
+        listed = answer.json()["jobs"]
+        return listed if listed and listed[0]["startTime"] else None
+    listed = wait_until(jobs, what="the Job started by the Job controller")
+    assert [job["name"] for job in listed] == ["batch"]
+    assert set(listed[0]) >= {"name", "startTime", "completionTime", "ready", "succeded",
+                              "terminating"}
+    missing = requests.get(f"{wax_api}/dataflows/nope/jobs", headers=alice, timeout=30,
+                           params={"namespace": namespace})
+    assert missing.status_code == 404

@@ -1,0 +1,64 @@
+"""The Bytewax Platform's /secrets endpoints and /dataflows/{name}/jobs, against a real waxd:
+values go out only for one secret asked for with include_values, and bad input is refused
+naming the field, with nothing stored."""
+
+import pytest
+
+SECRET = {"name": "s3-creds", "namespace": "default",
+          "data": [{"key": "AWS_ACCESS_KEY_ID", "value": "AKIAEXAMPLE"},
+                   {"key": "AWS_SECRET_ACCESS_KEY", "value": "wJalr/XUtnFEMI+K7MDENG=="}]}
+
+
+def test_secret_lifecycle_shows_values_only_when_asked(waxd):
+    assert waxd.api("POST", "/secrets", SECRET) == (200, "ok")
+    status, listed = waxd.api("GET", "/secrets?namespace=default")
+    assert status == 200
+    assert listed == {"secrets": [{"name": "s3-creds", "namespace": "default",
+                                   "data": [{"key": "AWS_ACCESS_KEY_ID", "value": ""},
+                                            {"key": "AWS_SECRET_ACCESS_KEY", "value": ""}]}]}
+    status, plain = waxd.api("GET", "/secrets/s3-creds?namespace=default")
+    assert status == 200 and all(entry["value"] == "" for entry in plain["data"])
+    status, revealed = waxd.api("GET", "/secrets/s3-creds?namespace=default&include_values=true")
+    assert status == 200 and revealed == SECRET
+
+    changed = {**SECRET, "data": [{"key": "TOKEN", "value": "t0ken"}]}
+    assert waxd.api("PUT", "/secrets/s3-creds", changed) == (200, "ok")
+    status, revealed = waxd.api("GET", "/secrets/s3-creds?namespace=default&include_values=true")
+    assert revealed["data"] == [{"key": "TOKEN", "value": "t0ken"}]
+
+    assert waxd.api("DELETE", "/secrets/s3-creds?namespace=default") == (200, "ok")
+    assert waxd.api("GET", "/secrets/s3-creds?namespace=default")[0] == 404
+    log = (waxd.data_dir / "waxd-test.log").read_text()
+    assert "AKIAEXAMPLE" not in log and "t0ken" not in log
+
+
+@pytest.mark.parametrize("body, words", [
+    ({**SECRET, "name": "Bad_Name"}, "name: \"Bad_Name\" is not a valid secret name"),
+    ({**SECRET, "data": [{"key": "a b", "value": "x"}]}, "data[0].key: \"a b\" is not a valid"),
+    ({**SECRET, "data": [{"key": "k", "value": "1"}, {"key": "k", "value": "2"}]},
+     "data[1].key: \"k\" is given twice"),
+    ({**SECRET, "data": [{"key": "k", "value": 5}]}, "data[0].value: required, a string"),
+    ({**SECRET, "data": {"k": "v"}}, "data: required, a list of {key, value}"),
+    ({"namespace": "default", "data": []}, "name: required"),
+])
+def test_bad_secrets_are_refused_naming_the_field(waxd, body, words):
+    status, answer = waxd.api("POST", "/secrets", body)
+    assert status == 400, answer
+    assert words in answer["message"]
+    for entry in body.get("data") or []:
+        if isinstance(entry, dict) and isinstance(entry.get("value"), str):
+            assert entry["value"] not in answer["message"] or len(entry["value"]) < 2
+    assert waxd.api("GET", "/secrets?namespace=default")[1] == {"secrets": []}
+
+
+def test_listing_secrets_needs_a_namespace(waxd):
+    status, answer = waxd.api("GET", "/secrets")
+    assert status == 400 and "namespace: required" in answer["message"]
+
+
+def test_jobs_of_a_dataflow(waxd, tmp_path):
+    source = tmp_path / "flow.py"
+    source.write_text("from bytewax.testing import run_main\n")
+    waxd.waxctl("dataflow", "deploy", str(source), "--name", "batch")
+    assert waxd.api("GET", "/dataflows/batch/jobs?namespace=default") == (200, {"jobs": []})
+    assert waxd.api("GET", "/dataflows/missing/jobs?namespace=default")[0] == 404
