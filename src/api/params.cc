@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "common/error.h"
+#include "common/time.h"
 #include "core/validation.h"
 
 namespace wax::api {
@@ -48,6 +49,25 @@ std::string namespaceParam(const http::Request& request) {
                             ns));
   }
   return ns;
+}
+
+void readSinceParams(const http::Request& request, const std::string& secondsName,
+                     const std::string& timeName, operator_::LogOptions& options) {
+  options.sinceSeconds = intParam(request, secondsName);
+  options.sinceTime = request.queryValue(timeName).value_or("");
+  if (options.sinceSeconds && *options.sinceSeconds <= 0) {
+    throw Error(ErrorCode::BadRequest,
+                fmt::format("{}: must be a positive number of seconds", secondsName));
+  }
+  if (!options.sinceTime.empty() && !parseRfc3339(options.sinceTime)) {
+    throw Error(ErrorCode::BadRequest,
+                fmt::format("{}: \"{}\" is not an RFC 3339 time; write e.g. 2026-01-02T15:04:05Z",
+                            timeName, options.sinceTime));
+  }
+  if (options.sinceSeconds && !options.sinceTime.empty()) {
+    throw Error(ErrorCode::BadRequest,
+                fmt::format("{} and {}: give one of them, not both", secondsName, timeName));
+  }
 }
 
 }  // namespace wax::api

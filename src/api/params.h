@@ -16,6 +16,11 @@ bool boolParam(const http::Request& request, const std::string& name, bool fallb
 // The namespace from `?namespace=`, "default" when absent; validated as a DNS-1123 label.
 std::string namespaceParam(const http::Request& request);
 
+// Sets options.sinceSeconds and sinceTime from the parameters so named (the platform's
+// since_seconds/since_time, the resource API's sinceSeconds/sinceTime), checked.
+void readSinceParams(const http::Request& request, const std::string& secondsName,
+                     const std::string& timeName, operator_::LogOptions& options);
+
 // A process's log, streamed when `follow` is set.
 http::Response logResponse(ApiContext& context, const std::string& ns, const std::string& name,
                            const operator_::LogOptions& options, bool follow);

@@ -184,6 +184,7 @@ operator_::LogOptions logOptions(const http::Request& request, const std::string
   options.tailLines = intParam(request, "tail_lines");
   options.limitBytes = intParam(request, "limit_bytes");
   options.previous = boolParam(request, "previous", false);
+  readSinceParams(request, "since_seconds", "since_time", options);
   return options;
 }
 

@@ -225,6 +225,7 @@ void registerResourceRoutes(http::Routes& server, ApiContext& context) {
     options.tailLines = intParam(request, "tailLines");
     options.limitBytes = intParam(request, "limitBytes");
     options.previous = boolParam(request, "previous", false);
+    readSinceParams(request, "sinceSeconds", "sinceTime", options);
     return logResponse(context, request.pathParams.at("namespace"), request.pathParams.at("name"),
                        options, boolParam(request, "follow", false));
   });

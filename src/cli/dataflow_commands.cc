@@ -206,8 +206,25 @@ struct LogsOptions {
   int64_t process = 0;
   bool follow = false;
   std::optional<int64_t> tail;
+  std::string since;  // e.g. "5m"
   bool previous = false;
 };
+
+// "90s", "5m", "2h" -> seconds, as kubectl's --since takes them.
+int64_t sinceSeconds(const std::string& since) {
+  size_t used = 0;
+  int64_t value = -1;
+  try {
+    value = std::stoll(since, &used);
+  } catch (const std::exception&) {
+  }
+  const std::string unit = since.substr(std::min(used, since.size()));
+  const int64_t scale = unit == "s" ? 1 : unit == "m" ? 60 : unit == "h" ? 3600 : 0;
+  if (value <= 0 || scale == 0) {
+    throw UsageError(fmt::format("--since {}: give a duration such as 30s, 5m or 2h", since));
+  }
+  return value * scale;
+}
 
 int logs(Context& context, const std::string& name, const LogsOptions& options) {
   const std::string ns = context.namespaceOr(options.ns);
@@ -225,6 +242,9 @@ int logs(Context& context, const std::string& name, const LogsOptions& options) 
                                        options.follow, options.previous);
   if (options.tail) {
     path += fmt::format("&tailLines={}", *options.tail);
+  }
+  if (!options.since.empty()) {
+    path += fmt::format("&sinceSeconds={}", sinceSeconds(options.since));
   }
   context.client().stream(path, [](std::string_view chunk) {
     std::cout << chunk << std::flush;
@@ -369,6 +389,8 @@ void addDataflowCommands(CLI::App& app, Context& context) {
       ->capture_default_str();
   logsCommand->add_flag("-f,--follow", logsOptions->follow, "Keep printing new output");
   logsCommand->add_option("--tail", logsOptions->tail, "Only the last N lines");
+  logsCommand->add_option("--since", logsOptions->since,
+                          "Only lines newer than this (30s, 5m, 2h); clusters only");
   logsCommand->add_flag("--previous", logsOptions->previous, "The rotated file before this one");
   logsCommand->callback([&context, target, logsOptions] {
     context.exitCode = logs(context, target->first, *logsOptions);

@@ -658,6 +658,8 @@ void KubeRuntime::readLogs(const std::string& ns, const std::string& name,
   logOptions.tailLines = options.tailLines;
   logOptions.limitBytes = options.limitBytes;
   logOptions.previous = options.previous;
+  logOptions.sinceSeconds = options.sinceSeconds;
+  logOptions.sinceTime = options.sinceTime;
   if (!follow) {
     sink(client_.logs(ns, pod, logOptions));
     return;

@@ -91,6 +91,7 @@ std::string logPath(std::string_view ns, std::string_view pod, const LogOptions&
               {"tailLines", number(options.tailLines)},
               {"limitBytes", number(options.limitBytes)},
               {"sinceSeconds", number(options.sinceSeconds)},
+              {"sinceTime", options.sinceTime},
               {"previous", options.previous ? "true" : ""},
               {"timestamps", options.timestamps ? "true" : ""},
               {"follow", follow ? "true" : ""}};

@@ -107,6 +107,7 @@ struct LogOptions {
   std::optional<int64_t> tailLines;
   std::optional<int64_t> limitBytes;
   std::optional<int64_t> sinceSeconds;
+  std::string sinceTime;  // RFC 3339
   bool previous = false;
   bool timestamps = false;
 };

@@ -94,6 +94,12 @@ void LocalRuntime::readLogs(const std::string& ns, const std::string& name,
                             const operator_::LogOptions& options, bool follow,
                             const operator_::LogSink& sink,
                             const std::function<bool()>& stillWanted) {
+  if (options.sinceSeconds || !options.sinceTime.empty()) {
+    // The log files hold the processes' output as written, with no time for each line.
+    throw Error(ErrorCode::BadRequest,
+                "since_seconds and since_time: local mode keeps no time for each log line; use "
+                "tail_lines or limit_bytes instead");
+  }
   const auto desired = supervisor_->status(ns + "/" + name);
   const std::string logs = pathsOf(ns, name).logs;
   std::string path = logs + "/process-" + std::to_string(options.process) + ".log";

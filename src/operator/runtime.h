@@ -51,6 +51,9 @@ struct LogOptions {
   std::optional<int64_t> tailLines;
   std::optional<int64_t> limitBytes;
   bool previous = false;  // the rotated file before the current one
+  // Only lines written in the last sinceSeconds, or since sinceTime (RFC 3339); at most one.
+  std::optional<int64_t> sinceSeconds;
+  std::string sinceTime;
 };
 
 // One run of a Job, as the Kubernetes Job's status counts it.

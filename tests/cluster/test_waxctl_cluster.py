@@ -185,6 +185,8 @@ def test_logs_print_and_follow_the_pods_log(operator, waxctl, flow_file, namespa
     path, query = kubelet_logs.requests[-1]
     assert path == f"/containerLogs/{namespace}/tiny-flow-1/process"
     assert query["tailLines"] == ["2"]
+    waxctl("dataflow", "logs", "tiny-flow", "-n", namespace, "--process", "1", "--since", "2h")
+    assert kubelet_logs.requests[-1][1]["sinceSeconds"] == ["7200"]
 
     follower = subprocess.Popen(
         [str(BIN / "waxctl"), "dataflow", "logs", "tiny-flow", "-n", namespace,

@@ -62,3 +62,24 @@ def test_jobs_of_a_dataflow(waxd, tmp_path):
     waxd.waxctl("dataflow", "deploy", str(source), "--name", "batch")
     assert waxd.api("GET", "/dataflows/batch/jobs?namespace=default") == (200, {"jobs": []})
     assert waxd.api("GET", "/dataflows/missing/jobs?namespace=default")[0] == 404
+
+
+@pytest.mark.parametrize("query, words", [
+    ("since_seconds=60", "local mode keeps no time for each log line"),
+    ("since_seconds=0", "since_seconds: must be a positive number"),
+    ("since_time=yesterday", "since_time: \"yesterday\" is not an RFC 3339 time"),
+    ("since_seconds=5&since_time=2026-01-02T15:04:05Z", "give one of them, not both"),
+])
+def test_logsv2_since_is_checked_and_refused_in_local_mode(waxd, tmp_path, query, words):
+    source = tmp_path / "flow.py"
+    source.write_text("from bytewax.testing import run_main\n")
+    waxd.waxctl("dataflow", "deploy", str(source), "--name", "timed")
+    status, answer = waxd.api("GET", f"/dataflows/timed/logsv2?namespace=default"
+                                     f"&pod_name=timed-0&{query}")
+    assert status == 400, answer
+    assert words in answer["message"]
+
+
+def test_waxctl_logs_since_needs_a_duration(waxd):
+    result = waxd.waxctl("dataflow", "logs", "timed", "--since", "soon", check=False)
+    assert result.returncode == 2 and "--since soon" in result.stderr
