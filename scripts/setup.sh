@@ -13,7 +13,7 @@ apt_packages=(
   build-essential cmake ninja-build pkg-config git clang-format
   libboost1.81-dev libcurl4-openssl-dev nlohmann-json3-dev libyaml-cpp-dev
   libsqlite3-dev libssl-dev libspdlog-dev libfmt-dev libcli11-dev libgtest-dev libgmock-dev
-  libcpp-httplib-dev libbenchmark-dev prometheus-cpp-dev
+  libcpp-httplib-dev libbenchmark-dev prometheus-cpp-dev wrk
   python3 python3-venv python3-dev
 )
 

@@ -4,13 +4,16 @@
 
 #include <algorithm>
 #include <fstream>
+#include <mutex>
 #include <set>
 #include <sstream>
+#include <unordered_map>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include "api/api.h"
+#include "common/digest.h"
 #include "common/error.h"
 #include "core/codec.h"
 #include "core/validation.h"
@@ -169,6 +172,64 @@ http::Response unauthorizedResponse(const std::string& message) {
   return response;
 }
 
+struct OidcAuthenticator::Remembered {
+  struct Entry {
+    auth::Identity identity;
+    std::chrono::steady_clock::time_point until;
+  };
+  std::mutex mutex;
+  std::unordered_map<std::string, Entry> entries;  // by the token's SHA-256; guarded by mutex
+
+  std::optional<auth::Identity> find(const std::string& digest) {
+    std::lock_guard lock(mutex);
+    auto it = entries.find(digest);
+    if (it == entries.end()) {
+      return std::nullopt;
+    }
+    if (it->second.until <= std::chrono::steady_clock::now()) {
+      entries.erase(it);
+      return std::nullopt;
+    }
+    return it->second.identity;
+  }
+
+  void add(const std::string& digest, const auth::Identity& identity,
+           std::chrono::steady_clock::time_point until) {
+    std::lock_guard lock(mutex);
+    if (entries.size() >= kMaxRemembered) {
+      std::erase_if(entries, [now = std::chrono::steady_clock::now()](const auto& entry) {
+        return entry.second.until <= now;
+      });
+    }
+    if (entries.size() >= kMaxRemembered) {
+      entries.clear();  // many live tokens at once: start over rather than grow
+    }
+    entries[digest] = {identity, until};
+  }
+};
+
+OidcAuthenticator::OidcAuthenticator(auth::Provider& provider, auth::ClaimNames claims)
+    : provider_(provider),
+      claims_(std::move(claims)),
+      remembered_(std::make_shared<Remembered>()) {}
+
+namespace {
+
+// When a verified token stops being remembered: kRememberFor from now, or its exp if sooner.
+std::chrono::steady_clock::time_point rememberUntil(const json& claims,
+                                                    std::chrono::seconds rememberFor) {
+  const auto now = std::chrono::steady_clock::now();
+  auto until = now + rememberFor;
+  if (auto exp = claims.find("exp"); exp != claims.end() && exp->is_number()) {
+    const auto left = std::chrono::system_clock::from_time_t(exp->get<int64_t>()) -
+                      std::chrono::system_clock::now();
+    until = std::min(until, now + std::chrono::duration_cast<std::chrono::seconds>(left));
+  }
+  return until;
+}
+
+}  // namespace
+
 std::variant<auth::Identity, http::Response> OidcAuthenticator::operator()(
     const http::Request& request) const {
   const std::string token = bearerTokenOf(request);
@@ -176,8 +237,15 @@ std::variant<auth::Identity, http::Response> OidcAuthenticator::operator()(
     return unauthorizedResponse(
         "send an OpenID Connect access token as `Authorization: Bearer TOKEN`");
   }
+  const std::string digest = sha256Hex(token);
+  if (auto identity = remembered_->find(digest)) {
+    return *identity;
+  }
   try {
-    return auth::identityOf(provider_.verify(token).claims, claims_);
+    const auto verified = provider_.verify(token);
+    auto identity = auth::identityOf(verified.claims, claims_);
+    remembered_->add(digest, identity, rememberUntil(verified.claims, kRememberFor));
+    return identity;
   } catch (const auth::TokenError& error) {
     return unauthorizedResponse(error.what());
   }

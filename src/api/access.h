@@ -1,6 +1,8 @@
 #pragma once
 
+#include <chrono>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <variant>
@@ -18,16 +20,24 @@
 namespace wax::api {
 
 // Checks a request's bearer token with the provider; the identity it names, or the 401.
+// Accepted tokens are remembered, by their SHA-256, for up to kRememberFor and never past
+// their `exp`: a request's token is checked before its body is read and again by its route,
+// and clients send the same token many times. A key the provider drops stops verifying within
+// that time, as with the Kubernetes API server's token cache.
 class OidcAuthenticator {
  public:
-  OidcAuthenticator(auth::Provider& provider, auth::ClaimNames claims)
-      : provider_(provider), claims_(std::move(claims)) {}
+  static constexpr std::chrono::seconds kRememberFor{10};
+  static constexpr size_t kMaxRemembered = 4096;
+
+  OidcAuthenticator(auth::Provider& provider, auth::ClaimNames claims);
 
   std::variant<auth::Identity, http::Response> operator()(const http::Request& request) const;
 
  private:
+  struct Remembered;
   auth::Provider& provider_;
   auth::ClaimNames claims_;
+  std::shared_ptr<Remembered> remembered_;  // shared by copies
 };
 
 using Authenticate =

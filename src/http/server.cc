@@ -239,6 +239,9 @@ uint16_t Server::start() {
   const int threads = impl_->threads();
   server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   const int timeout = std::max(1, impl_->options_.ioTimeoutSeconds);
+  // Without it a response written in two pieces (headers, body) waits for the client's
+  // delayed ACK: 40 ms per request on Linux.
+  server.set_tcp_nodelay(true);
   server.set_read_timeout(timeout, 0);
   server.set_write_timeout(timeout, 0);
   // Bodies are read and limited by readBody(), so that every refusal is in our words.
