@@ -180,7 +180,9 @@ int run(const Flags& flags) {
   Tenants tenants(config, clientOptions);
 
   wax::http::Server server({host, port});
+  // Served without a token: probes have none, and the docs say how to get one.
   wax::api::registerHealthRoutes(server);
+  wax::api::registerDocsRoutes(server);
   // The routes are learnt from a tenant of no one; each request is served by its user's.
   std::map<std::string, wax::http::Handler> patterns;
   {

@@ -145,6 +145,7 @@ int run(const Flags& flags) {
   wax::api::ApiContext context{*store, runtime};
   server.filter(wax::api::bearerTokenFilter(loadOrCreateToken(flags.dataDir)));
   wax::api::registerHealthRoutes(server);
+  wax::api::registerDocsRoutes(server);
   wax::api::registerPlatformRoutes(server, context);
   wax::api::registerResourceRoutes(server, context);
   const uint16_t port = server.start();

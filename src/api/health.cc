@@ -9,8 +9,11 @@ namespace wax::api {
 
 namespace {
 
+// The routes of registerHealthRoutes and registerDocsRoutes: a probe has no token, and a reader
+// of the docs needs them to learn how to get one.
 bool isPublicPath(const std::string& path) {
-  return path == "/healthz" || path == "/readyz" || path == "/version";
+  return path == "/healthz" || path == "/readyz" || path == "/version" || path == "/openapi.json" ||
+         path == "/docs";
 }
 
 }  // namespace
