@@ -40,6 +40,32 @@ Response errorResponse(int status, std::string_view reason, std::string_view mes
   return response;
 }
 
+namespace {
+
+// The requests the library refuses itself (a request line it cannot parse, a method it does not
+// route: 404 for OPTIONS, 400 for TRACE or a made-up one) come with an empty body; they get one
+// in the API's shape, as every other error. Our own answers pass unchanged.
+httplib::Server::HandlerResponse libraryError(const httplib::Request& raw, httplib::Response& out) {
+  if (!out.body.empty() || out.has_header("Content-Type")) {
+    return httplib::Server::HandlerResponse::Unhandled;
+  }
+  Response response;
+  if (out.status == 404) {
+    response = errorResponse(404, "NotFound", "no such path: " + raw.path);
+  } else if (out.status < 500) {
+    response = errorResponse(out.status, "BadRequest",
+                             fmt::format("the server cannot read this request (status {}); it "
+                                         "serves GET, POST, PUT, PATCH and DELETE over HTTP/1.1",
+                                         out.status));
+  } else {
+    response = errorResponse(out.status, "InternalError", "internal error");
+  }
+  out.set_content(response.body, response.contentType);
+  return httplib::Server::HandlerResponse::Handled;
+}
+
+}  // namespace
+
 class Server::Impl {
  public:
   explicit Impl(ServerOptions options) : options_(std::move(options)) {}
@@ -193,6 +219,12 @@ uint16_t Server::start() {
   auto handler = [impl = impl_.get()](const httplib::Request& raw, httplib::Response& out) {
     impl->handle(raw, out);
   };
+  // One request per connection. The filters answer before a body is read (so that no one
+  // without a token can make the server read 16 MiB) and the library never reads a GET's body:
+  // on a connection kept open, those unread bytes would be read as the next request, and behind
+  // a proxy that shares its connections that request would pass the token check unseen.
+  server.set_keep_alive_max_count(1);
+  server.set_error_handler(httplib::Server::HandlerWithResponse(libraryError));
   // Nothing should escape handle(); if something does, answer in our shape, not the library's.
   server.set_exception_handler(
       [](const httplib::Request&, httplib::Response& out, std::exception_ptr) {
@@ -200,7 +232,9 @@ uint16_t Server::start() {
         out.status = response.status;
         out.set_content(response.body, response.contentType);
       });
-  const std::string any = ".*";
+  // Every path goes to the Dispatcher, whose errors say what is wrong; ".*" would leave out the
+  // paths whose decoded form holds a line break ('.' matches none), which get a bare 404.
+  const std::string any = "[\\s\\S]*";
   auto withBody = [impl = impl_.get()](const httplib::Request& raw, httplib::Response& out,
                                        const httplib::ContentReader& reader) {
     impl->handle(raw, out, &reader);
