@@ -1,3 +1,4 @@
+// The routes that describe the API: its OpenAPI document and a page that shows it.
 #include "api/api.h"
 
 namespace wax::api {
