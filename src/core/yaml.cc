@@ -393,8 +393,8 @@ size_t documentMarkers(const std::string& yaml) {
 }
 
 // yaml-cpp 0.7 reads some malformed text (a ',' at the start of a document) as an endless run
-// of empty documents, and LoadAll() keeps them all until memory runs out: three bytes of a
-// Dataflow's chartValues took waxd past 20 GB. Every document after the first starts after a
+// of empty documents, and LoadAll() keeps them all until memory runs out: two bytes (",O") in
+// a Dataflow's chartValues took waxd past 20 GB. Every document after the first starts after a
 // "---" or "..." line, so a stream with more documents than that is such a run.
 void checkDocumentsEnd(const std::string& yaml) {
   const size_t most = documentMarkers(yaml) + 1;

@@ -42,15 +42,33 @@ Response errorResponse(int status, std::string_view reason, std::string_view mes
 
 namespace {
 
+// The methods cpp-httplib hands to the Dispatcher; it answers any other itself.
+bool reachesTheDispatcher(const std::string& method) {
+  for (const char* routed : {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"}) {
+    if (method == routed) {
+      return true;
+    }
+  }
+  return false;
+}
+
 // The requests the library refuses itself (a request line it cannot parse, a method it does not
 // route: 404 for OPTIONS, 400 for TRACE or a made-up one) come with an empty body; they get one
-// in the API's shape, as every other error. Our own answers pass unchanged.
-httplib::Server::HandlerResponse libraryError(const httplib::Request& raw, httplib::Response& out) {
+// in the API's shape, as every other error, and a method on a known path gets the router's 405.
+// Our own answers pass unchanged.
+httplib::Server::HandlerResponse libraryError(const Dispatcher& dispatcher,
+                                              const httplib::Request& raw, httplib::Response& out) {
   if (!out.body.empty() || out.has_header("Content-Type")) {
     return httplib::Server::HandlerResponse::Unhandled;
   }
+  std::optional<Response> refusal;
+  if (out.status < 500 && !reachesTheDispatcher(raw.method)) {
+    refusal = dispatcher.methodNotAllowed(raw.method, raw.path);
+  }
   Response response;
-  if (out.status == 404) {
+  if (refusal) {
+    response = std::move(*refusal);
+  } else if (out.status == 404) {
     response = errorResponse(404, "NotFound", "no such path: " + raw.path);
   } else if (out.status < 500) {
     response = errorResponse(out.status, "BadRequest",
@@ -59,6 +77,10 @@ httplib::Server::HandlerResponse libraryError(const httplib::Request& raw, httpl
                                          out.status));
   } else {
     response = errorResponse(out.status, "InternalError", "internal error");
+  }
+  out.status = response.status;
+  for (const auto& [name, value] : response.headers) {
+    out.set_header(name, value);
   }
   out.set_content(response.body, response.contentType);
   return httplib::Server::HandlerResponse::Handled;
@@ -224,7 +246,10 @@ uint16_t Server::start() {
   // on a connection kept open, those unread bytes would be read as the next request, and behind
   // a proxy that shares its connections that request would pass the token check unseen.
   server.set_keep_alive_max_count(1);
-  server.set_error_handler(httplib::Server::HandlerWithResponse(libraryError));
+  server.set_error_handler(httplib::Server::HandlerWithResponse(
+      [impl = impl_.get()](const httplib::Request& raw, httplib::Response& out) {
+        return libraryError(impl->dispatcher_, raw, out);
+      }));
   // Nothing should escape handle(); if something does, answer in our shape, not the library's.
   server.set_exception_handler(
       [](const httplib::Request&, httplib::Response& out, std::exception_ptr) {
