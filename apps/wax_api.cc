@@ -159,6 +159,7 @@ int run(const Flags& flags) {
   const auto options = wax::serverOptions(flags.api, host, port, metrics);
   wax::http::Server server(options);
   wax::api::registerHealthRoutes(server);
+  wax::api::registerDocsRoutes(server);
   wax::http::registerMetricsRoute(server, registry);
   wax::api::registerAuthRoutes(server, wax::loginConfig(flags.api), authenticate);
   registerTenantRoutes(server, authenticate, tenants, config, clientOptions);

@@ -171,6 +171,7 @@ int run(const Flags& flags) {
   wax::api::ApiContext context{*store, runtime};
   const std::string token = loadOrCreateToken(flags.dataDir);
   wax::api::registerHealthRoutes(server);
+  wax::api::registerDocsRoutes(server);
   wax::http::registerMetricsRoute(server, registry);
   std::optional<OpenIdAccess> openId;
   if (flags.api.authIssuer.empty()) {

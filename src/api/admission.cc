@@ -1,6 +1,7 @@
 #include "api/admission.h"
 
 #include <algorithm>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -69,6 +70,34 @@ bool isPlainRelativePath(const std::string& key) {
   return true;
 }
 
+// The types Kubernetes gives the metadata that every object has; a ConfigMap is not decoded
+// field by field as a Dataflow is, and fields not checked here (ownerReferences, which cluster
+// mode sets) pass unchanged.
+std::optional<std::string> metadataTypeError(const nlohmann::json& metadata) {
+  for (const char* field : {"labels", "annotations"}) {
+    if (!metadata.contains(field)) {
+      continue;
+    }
+    if (!metadata[field].is_object()) {
+      return fmt::format("metadata.{}: must be a map of strings to strings", field);
+    }
+    for (const auto& [key, value] : metadata[field].items()) {
+      if (!value.is_string()) {
+        return fmt::format("metadata.{}[{}]: must be a string", field, key);
+      }
+    }
+  }
+  if (metadata.contains("finalizers")) {
+    const auto& finalizers = metadata["finalizers"];
+    if (!finalizers.is_array() ||
+        !std::all_of(finalizers.begin(), finalizers.end(),
+                     [](const nlohmann::json& item) { return item.is_string(); })) {
+      return std::string("metadata.finalizers: must be an array of strings");
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 nlohmann::json admitDataflow(const nlohmann::json& body, const std::string& ns,
@@ -98,6 +127,9 @@ nlohmann::json admitConfigMap(const nlohmann::json& body, const std::string& ns,
   };
   if (!core::isDns1123Subdomain(objectName)) {
     fail("metadata.name: use lowercase letters, digits, '-' and '.', at most 253 characters");
+  }
+  if (const auto problem = metadataTypeError(object["metadata"])) {
+    fail(*problem);
   }
   for (const char* field : {"data", "binaryData"}) {
     if (!object.contains(field)) {

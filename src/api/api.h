@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "http/server.h"
 #include "operator/runtime.h"
@@ -22,12 +23,21 @@ void registerResourceRoutes(http::Routes& server, ApiContext& context);
 void registerSecretRoutes(http::Routes& server, ApiContext& context);
 // /healthz, /readyz and /version; they need no token.
 void registerHealthRoutes(http::Routes& server);
+// /openapi.json, the OpenAPI 3 document of every route above, and /docs, a page that shows it;
+// they need no token. Every server that serves the API registers them too.
+void registerDocsRoutes(http::Routes& server);
 
-// The paths that need no token: health, version, metrics, the login configuration.
+// The paths that need no token: health, version, the docs, metrics and the login
+// configuration (a reader of the docs needs them to learn how to get a token).
 bool isPublicPath(const std::string& path);
 
-// Requires `Authorization: Bearer <token>` on every path but the health ones. The comparison
-// takes the same time whatever the token, and the token never reaches a log.
+// The document served at /openapi.json: src/api/openapi.json, compiled in.
+std::string_view openApiDocument();
+// The page served at /docs: src/api/docs.html, compiled in.
+std::string_view docsPage();
+
+// Requires `Authorization: Bearer <token>` on every path but the health and docs ones. The
+// comparison takes the same time whatever the token, and the token never reaches a log.
 http::Filter bearerTokenFilter(std::string token);
 
 }  // namespace wax::api

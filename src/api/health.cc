@@ -8,7 +8,8 @@
 namespace wax::api {
 
 bool isPublicPath(const std::string& path) {
-  for (const char* open : {"/healthz", "/readyz", "/version", "/metrics", "/auth/config"}) {
+  for (const char* open :
+       {"/healthz", "/readyz", "/version", "/openapi.json", "/docs", "/metrics", "/auth/config"}) {
     if (path == open) {
       return true;
     }

@@ -3,9 +3,11 @@
 #include <cstdio>
 #include <limits>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include "common/error.h"
@@ -362,11 +364,58 @@ json parseJson(const std::string& text) {
   return document;
 }
 
+// Takes a document's events and keeps none of them.
+class DocumentSkipper : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+size_t documentMarkers(const std::string& yaml) {
+  size_t markers = 0;
+  size_t line = 0;
+  while (line < yaml.size()) {
+    markers += yaml.compare(line, 3, "---") == 0 || yaml.compare(line, 3, "...") == 0;
+    const size_t end = yaml.find('\n', line);
+    line = end == std::string::npos ? yaml.size() : end + 1;
+  }
+  return markers;
+}
+
+// yaml-cpp 0.7 reads some malformed text (a ',' at the start of a document) as an endless run
+// of empty documents, and LoadAll() keeps them all until memory runs out: two bytes (",O") in
+// a Dataflow's chartValues took waxd past 20 GB. Every document after the first starts after a
+// "---" or "..." line, so a stream with more documents than that is such a run.
+void checkDocumentsEnd(const std::string& yaml) {
+  const size_t most = documentMarkers(yaml) + 1;
+  std::istringstream in(yaml);
+  YAML::Parser parser(in);
+  DocumentSkipper skipper;
+  for (size_t documents = 1; parser.HandleNextDocument(skipper); ++documents) {
+    if (documents > most) {
+      throw Error(ErrorCode::BadRequest,
+                  "invalid YAML: the parser cannot get past the start of a document; look for a "
+                  "',' outside [ ] or { }");
+    }
+  }
+}
+
 }  // namespace
 
 std::vector<json> yamlToJsonDocuments(std::string_view yaml) {
   std::vector<YAML::Node> nodes;
   try {
+    checkDocumentsEnd(std::string(yaml));
     nodes = YAML::LoadAll(std::string(yaml));
   } catch (const YAML::Exception& e) {
     throwAt(e.mark, e.msg);

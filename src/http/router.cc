@@ -66,6 +66,18 @@ Router::Match Router::find(const std::string& method, const std::string& path) c
   return match;
 }
 
+std::vector<std::string> Router::methodsFor(const std::string& path) const {
+  std::vector<std::string> methods;
+  const auto segments = splitPath(path);
+  for (const auto& route : routes_) {
+    std::map<std::string, std::string> params;
+    if (matchSegments(route.segments, segments, params)) {
+      methods.push_back(route.method);
+    }
+  }
+  return methods;
+}
+
 void Dispatcher::route(const std::string& method, const std::string& pattern, Handler handler) {
   router_.add(method, pattern, std::move(handler));
 }
@@ -89,15 +101,31 @@ Response Dispatcher::dispatch(Request& request) const {
   }
   auto match = router_.find(request.method, request.path);
   if (match.handler == nullptr) {
-    if (match.pathKnown) {
-      return errorResponse(405, "MethodNotAllowed",
-                           "method " + request.method + " is not allowed on " + request.path);
+    if (auto refusal = methodNotAllowed(request.method, request.path)) {
+      return *refusal;
     }
     return errorResponse(404, "NotFound", "no such path: " + request.path);
   }
   request.pathParams = std::move(match.params);
   request.route = *match.pattern;
   return invoke(*match.handler, request);
+}
+
+std::optional<Response> Dispatcher::methodNotAllowed(const std::string& method,
+                                                     const std::string& path) const {
+  const auto methods = router_.methodsFor(path);
+  if (methods.empty()) {
+    return std::nullopt;
+  }
+  std::string allow;
+  for (const auto& known : methods) {
+    allow += (allow.empty() ? "" : ", ") + known;
+  }
+  auto response =
+      errorResponse(405, "MethodNotAllowed",
+                    "method " + method + " is not allowed on " + path + "; use " + allow);
+  response.headers["Allow"] = allow;  // RFC 9110: a 405 names the methods that are
+  return response;
 }
 
 Response Dispatcher::invoke(const Handler& handler, const Request& request) const {

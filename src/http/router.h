@@ -21,6 +21,8 @@ class Router {
     bool pathKnown = false;  // some route matched the path, maybe with another method
   };
   Match find(const std::string& method, const std::string& path) const;
+  // The methods of the routes that match `path`, for a 405's Allow header.
+  std::vector<std::string> methodsFor(const std::string& path) const;
 
  private:
   struct Route {
@@ -44,6 +46,9 @@ class Dispatcher : public Routes {
   Response dispatch(Request& request) const;
   // The filters alone: an answer they give ends the request before its body is read.
   std::optional<Response> screen(const Request& request) const;
+  // 405 Method Not Allowed with the path's methods in Allow, or nullopt when no route has it.
+  std::optional<Response> methodNotAllowed(const std::string& method,
+                                           const std::string& path) const;
 
  private:
   Response invoke(const Handler& handler, const Request& request) const;

@@ -41,6 +41,54 @@ Response errorResponse(int status, std::string_view reason, std::string_view mes
   return response;
 }
 
+namespace {
+
+// The methods cpp-httplib hands to the Dispatcher; it answers any other itself.
+bool reachesTheDispatcher(const std::string& method) {
+  for (const char* routed : {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"}) {
+    if (method == routed) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// The requests the library refuses itself (a request line it cannot parse, a method it does not
+// route: 404 for OPTIONS, 400 for TRACE or a made-up one) come with an empty body; they get one
+// in the API's shape, as every other error, and a method on a known path gets the router's 405.
+// Our own answers pass unchanged.
+httplib::Server::HandlerResponse libraryError(const Dispatcher& dispatcher,
+                                              const httplib::Request& raw, httplib::Response& out) {
+  if (!out.body.empty() || out.has_header("Content-Type")) {
+    return httplib::Server::HandlerResponse::Unhandled;
+  }
+  std::optional<Response> refusal;
+  if (out.status < 500 && !reachesTheDispatcher(raw.method)) {
+    refusal = dispatcher.methodNotAllowed(raw.method, raw.path);
+  }
+  Response response;
+  if (refusal) {
+    response = std::move(*refusal);
+  } else if (out.status == 404) {
+    response = errorResponse(404, "NotFound", "no such path: " + raw.path);
+  } else if (out.status < 500) {
+    response = errorResponse(out.status, "BadRequest",
+                             fmt::format("the server cannot read this request (status {}); it "
+                                         "serves GET, POST, PUT, PATCH and DELETE over HTTP/1.1",
+                                         out.status));
+  } else {
+    response = errorResponse(out.status, "InternalError", "internal error");
+  }
+  out.status = response.status;
+  for (const auto& [name, value] : response.headers) {
+    out.set_header(name, value);
+  }
+  out.set_content(response.body, response.contentType);
+  return httplib::Server::HandlerResponse::Handled;
+}
+
+}  // namespace
+
 class Server::Impl {
  public:
   explicit Impl(ServerOptions options) : options_(std::move(options)) {}
@@ -157,16 +205,16 @@ class Server::Impl {
     out.set_header("Vary", "Origin");
   }
 
-  // A browser's preflight before a cross-origin call with a token or a JSON body.
-  Response preflight(const Request& request) const {
-    const std::string origin = request.header("origin").value_or("");
-    if (origin.empty()) {
-      Response response;
-      response.status = 204;
-      response.headers["Allow"] = "GET, POST, PUT, DELETE, OPTIONS";
-      return response;
+  // OPTIONS: a browser's preflight before a cross-origin call with a token or a JSON body, or
+  // a client asking which methods a path takes (RFC 9110 section 9.3.7).
+  Response options(const Request& request) const {
+    auto refusal = dispatcher_.methodNotAllowed(request.method, request.path);
+    if (!refusal) {
+      return errorResponse(404, "NotFound", "no such path: " + request.path);
     }
-    if (!originAllowed(origin)) {
+    const std::string methods = refusal->headers["Allow"];
+    const std::string origin = request.header("origin").value_or("");
+    if (!origin.empty() && !originAllowed(origin)) {
       return errorResponse(403, "Forbidden",
                            fmt::format("origin {} may not call this server from a browser; the "
                                        "server's administrator can allow it with "
@@ -175,15 +223,18 @@ class Server::Impl {
     }
     Response response;
     response.status = 204;
-    response.headers["Access-Control-Allow-Methods"] = "GET, POST, PUT, DELETE";
-    response.headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type";
-    response.headers["Access-Control-Max-Age"] = "600";
+    response.headers["Allow"] = methods;
+    if (!origin.empty()) {
+      response.headers["Access-Control-Allow-Methods"] = methods;
+      response.headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type";
+      response.headers["Access-Control-Max-Age"] = "600";
+    }
     return response;
   }
 
   Response answer(Request& request, const httplib::ContentReader* reader) const {
     if (request.method == "OPTIONS") {
-      return preflight(request);
+      return options(request);
     }
     std::optional<Response> early = reader ? readBody(request, *reader) : std::nullopt;
     return early ? std::move(*early) : dispatcher_.dispatch(request);
@@ -255,6 +306,15 @@ uint16_t Server::start() {
   auto handler = [impl = impl_.get()](const httplib::Request& raw, httplib::Response& out) {
     impl->handle(raw, out);
   };
+  // One request per connection. The filters answer before a body is read (so that no one
+  // without a token can make the server read 16 MiB) and the library never reads a GET's body:
+  // on a connection kept open, those unread bytes would be read as the next request, and behind
+  // a proxy that shares its connections that request would pass the token check unseen.
+  server.set_keep_alive_max_count(1);
+  server.set_error_handler(httplib::Server::HandlerWithResponse(
+      [impl = impl_.get()](const httplib::Request& raw, httplib::Response& out) {
+        return libraryError(impl->dispatcher_, raw, out);
+      }));
   // Nothing should escape handle(); if something does, answer in our shape, not the library's.
   server.set_exception_handler(
       [](const httplib::Request&, httplib::Response& out, std::exception_ptr) {
@@ -262,7 +322,9 @@ uint16_t Server::start() {
         out.status = response.status;
         out.set_content(response.body, response.contentType);
       });
-  const std::string any = ".*";
+  // Every path goes to the Dispatcher, whose errors say what is wrong; ".*" would leave out the
+  // paths whose decoded form holds a line break ('.' matches none), which get a bare 404.
+  const std::string any = "[\\s\\S]*";
   auto withBody = [impl = impl_.get()](const httplib::Request& raw, httplib::Response& out,
                                        const httplib::ContentReader& reader) {
     impl->handle(raw, out, &reader);

@@ -97,6 +97,15 @@ def test_without_a_valid_token_nothing_is_answered(wax_api, provider, namespace)
     assert requests.get(f"{wax_api}/healthz", timeout=10).status_code == 200
 
 
+def test_the_api_description_needs_no_token(wax_api):
+    document = requests.get(f"{wax_api}/openapi.json", timeout=10)
+    assert document.status_code == 200
+    assert "/api/v1/namespaces/{namespace}/dataflows" in document.json()["paths"]
+    page = requests.get(f"{wax_api}/docs", timeout=10)
+    assert page.status_code == 200
+    assert page.headers["Content-Type"].startswith("text/html")
+
+
 def test_a_token_of_another_provider_is_refused(wax_api, tmp_path, namespace):
     with OidcProvider(tmp_path / "second", default_config()) as second:
         answer = requests.get(f"{wax_api}/dataflows", params={"namespace": namespace},

@@ -34,6 +34,19 @@ TEST(RouterTest, KnownPathWithOtherMethodIsReported) {
   EXPECT_FALSE(router.find("GET", "/nothing/here").pathKnown);
 }
 
+TEST(DispatcherTest, AMethodThePathDoesNotHaveIsA405ThatNamesTheOnesItHas) {
+  Dispatcher dispatcher;
+  dispatcher.route("GET", "/dataflows/{name}", tagged("get"));
+  dispatcher.route("PUT", "/dataflows/{name}", tagged("put"));
+  Request request;
+  request.method = "POST";
+  request.path = "/dataflows/x";
+  const Response response = dispatcher.dispatch(request);
+  EXPECT_EQ(response.status, 405);
+  EXPECT_EQ(response.headers.at("Allow"), "GET, PUT");
+  EXPECT_FALSE(dispatcher.methodNotAllowed("POST", "/nothing").has_value());
+}
+
 TEST(RouterTest, SegmentCountMustMatch) {
   Router router;
   router.add("GET", "/a/{b}", tagged("x"));

@@ -133,6 +133,16 @@ TEST(YamlToJsonTest, HostileInputsHitLimitsInsteadOfExhaustingMemory) {
   EXPECT_THAT(badRequestMessage([&] { yamlToJson(bomb); }), HasSubstr("more than"));
 }
 
+// yaml-cpp 0.7 reads these as endless runs of empty documents; found by schemathesis, where a
+// Dataflow with chartValues ",O" made waxd grow past 20 GB until the kernel killed it.
+TEST(YamlToJsonTest, TextTheParserCannotGetPastIsRejectedInsteadOfExhaustingMemory) {
+  for (const std::string text : {",", ",O", "a: 1\n---\n,x"}) {
+    EXPECT_THAT(badRequestMessage([&] { yamlToJsonDocuments(text); }), HasSubstr("cannot get past"))
+        << text;
+  }
+  EXPECT_EQ(yamlToJsonDocuments("a: 1\n---\nb: 2\n...\nc: 3\n").size(), 3u);
+}
+
 TEST(YamlToJsonTest, InvalidUtf8IsRejected) {
   EXPECT_THAT(badRequestMessage([] { yamlToJson("v: \"a\xff\"\n"); }), HasSubstr("UTF-8"));
 }
