@@ -3,6 +3,7 @@
 #include <openssl/crypto.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <set>
@@ -12,6 +13,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "api/admission.h"
 #include "api/api.h"
 #include "common/digest.h"
 #include "common/error.h"
@@ -38,7 +40,7 @@ std::vector<std::string> stringList(const json& rule, const char* field, size_t 
                                                        [](const json& v) { return v.is_string(); });
   if (!strings) {
     throw Error(ErrorCode::BadRequest,
-                fmt::format("{}: rules[{}].{}: must be a list of strings, e.g. [team-a]", source,
+                fmt::format("{}: rules[{}].{}: must be a list of strings, e.g. [a, b]", source,
                             index, field));
   }
   return value.get<std::vector<std::string>>();
@@ -66,6 +68,14 @@ PolicyRule ruleOf(const json& rule, size_t index, const std::string& source) {
       stringList(rule, "resources", index, source)};
   if (parsed.resources.empty()) {
     parsed.resources = {"dataflows"};
+  }
+  for (const auto* names : {&parsed.users, &parsed.groups}) {
+    if (contains(*names, "*")) {
+      throw Error(ErrorCode::BadRequest,
+                  fmt::format("{}: rules[{}]: \"*\" in users or groups would name a user or group "
+                              "called \"*\", not everyone; name a group that every user has",
+                              source, index));
+    }
   }
   if (parsed.users.empty() && parsed.groups.empty()) {
     throw Error(ErrorCode::BadRequest,
@@ -118,6 +128,9 @@ bool isNamespaceList(const std::string& route) {
 // The namespace that a Bytewax Platform write names in its body ("default" when it does not,
 // as the handlers read it).
 std::string bodyNamespace(const http::Request& request) {
+  if (nestedDeeperThan(request.body, kMaxBodyDepth)) {
+    return "default";  // the handler refuses the body; it must not be parsed here either
+  }
   const auto body = json::parse(request.body, nullptr, false);
   if (body.is_object() && body.contains("namespace") && body["namespace"].is_string()) {
     return body["namespace"].get<std::string>();
@@ -293,6 +306,18 @@ Policy Policy::parse(const std::string& text, const std::string& source) {
 }
 
 Policy Policy::load(const std::string& path) {
+  constexpr uintmax_t kMaxPolicyBytes = 1024 * 1024;
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(path, error)) {
+    throw Error(ErrorCode::BadRequest,
+                fmt::format("--policy {}: not a regular file; give a policy file", path));
+  }
+  if (std::filesystem::file_size(path, error) > kMaxPolicyBytes) {
+    throw Error(ErrorCode::BadRequest,
+                fmt::format("--policy {}: over 1 MiB; a policy names groups rather than every "
+                            "user",
+                            path));
+  }
   std::ifstream in(path);
   if (!in) {
     throw Error(
@@ -360,8 +385,11 @@ http::Response forbidden(const auth::Identity& who, const Access& access) {
       who.groups.empty() ? "" : fmt::format(" (groups: {})", fmt::join(who.groups, ", "));
   return http::errorResponse(
       403, "Forbidden",
-      fmt::format("user \"{}\"{} may not {} {} {}: no rule of the policy file allows it", who.user,
-                  groups, access.verb, access.resource, where));
+      fmt::format("user \"{}\"{} may not {} {} {}: no rule of the policy file allows it{}",
+                  who.user, groups, access.verb, access.resource, where,
+                  access.resource == "secrets"
+                      ? " (a rule is about dataflows unless it says resources: [secrets])"
+                      : ""));
 }
 
 // Leaves in a list of namespaces (either API's shape) only those `who` may use.

@@ -11,7 +11,39 @@
 
 namespace wax::api {
 
+bool nestedDeeperThan(std::string_view text, int limit) {
+  int depth = 0;
+  bool inString = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (inString) {
+      if (c == '\\') {
+        ++i;  // whatever is escaped, it neither opens nor closes anything
+      } else if (c == '"') {
+        inString = false;
+      }
+    } else if (c == '"') {
+      inString = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > limit) {
+        return true;
+      }
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return false;
+}
+
 nlohmann::json parseBody(const std::string& body) {
+  // The parser and the destructor of what it builds recurse once per level: a body of a few
+  // hundred thousand brackets would exhaust the stack and end the server.
+  if (nestedDeeperThan(body, kMaxBodyDepth)) {
+    throw Error(ErrorCode::BadRequest,
+                fmt::format("the request body is nested more than {} levels deep; no Wax object "
+                            "is, so send the object itself",
+                            kMaxBodyDepth));
+  }
   try {
     return nlohmann::json::parse(body);
   } catch (const nlohmann::json::parse_error& error) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -18,6 +19,11 @@ nlohmann::json admitDataflow(const nlohmann::json& body, const std::string& ns,
 // Same for a code object (a ConfigMap with `data` and/or `binaryData`).
 nlohmann::json admitConfigMap(const nlohmann::json& body, const std::string& ns,
                               const std::string& name);
+
+// Bodies nested deeper are refused unparsed; a Dataflow is about ten levels deep.
+inline constexpr int kMaxBodyDepth = 100;
+// Whether JSON `text` opens more than `limit` arrays and objects inside one another.
+bool nestedDeeperThan(std::string_view text, int limit);
 
 // Parses a request body as JSON, or throws wax::Error(BadRequest) saying where it broke.
 nlohmann::json parseBody(const std::string& body);

@@ -155,6 +155,22 @@ void CredentialStore::save(const Session& session, bool makeCurrent) {
   writeFile(path_, document);
 }
 
+std::optional<Session> CredentialStore::update(
+    const std::string& server, const std::function<Session(const Session&)>& change) {
+  FileLock lock(path_);
+  json document = readFile(path_);
+  const std::string key = normalizeServer(server);
+  if (!document["servers"].contains(key)) {
+    return std::nullopt;
+  }
+  const Session before = sessionOf(key, document["servers"][key]);
+  Session after = change(before);
+  after.server = key;
+  document["servers"][key] = toJson(after);
+  writeFile(path_, document);
+  return after;
+}
+
 bool CredentialStore::remove(const std::string& server) {
   FileLock lock(path_);
   json document = readFile(path_);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -34,6 +35,12 @@ class CredentialStore {
   // Stores `session`, replacing the server's previous one; a login makes it current, a
   // refresh does not.
   void save(const Session& session, bool makeCurrent);
+  // Reads the server's session, passes it to `change` and stores what it returns, all under
+  // the file's lock: two waxctl refreshing at once would each spend the refresh token, and a
+  // provider that rotates them revokes the whole session when one is spent twice. nullopt when
+  // the server has no session.
+  std::optional<Session> update(const std::string& server,
+                                const std::function<Session(const Session&)>& change);
   // Forgets the server's session; false when there was none.
   bool remove(const std::string& server);
 

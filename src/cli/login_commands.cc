@@ -108,6 +108,7 @@ oidc::Tokens browserLogin(const oidc::Endpoints& endpoints, const LoginFlags& fl
   const oidc::Pkce pkce = oidc::makePkce();
   const std::string state = oidc::randomToken();
   const std::string nonce = oidc::randomToken();
+  receiver.expect(state);
   const std::string url = oidc::authorizationUrl(
       endpoints,
       {flags.clientId, receiver.redirectUri(), flags.scopes, state, nonce, pkce.challenge});
@@ -222,17 +223,25 @@ void logout(Context& context) {
   } catch (const Error&) {
   }
   store.remove(server);
-  std::cout << fmt::format("Logged out of {}{}.\n", redactUrl(server),
-                           revoked ? "; the provider revoked the session's refresh token" : "");
+  std::cout << fmt::format("Logged out of {}.\n", redactUrl(server));
+  if (revoked) {
+    std::cout << "The provider revoked the session's refresh token.\n";
+  } else if (!session->refreshToken.empty()) {
+    std::cerr << "The provider did not revoke the refresh token (it offers no revocation or is "
+                 "out of reach); the token stays valid until it expires.\n";
+  }
 }
 
 }  // namespace
 
-Session freshSession(CredentialStore& store, Session session) {
-  const int64_t now = std::time(nullptr);
-  if (session.expiresAt == 0 || session.expiresAt - kRefreshMarginSeconds > now) {
-    return session;
-  }
+namespace {
+
+bool needsRefresh(const Session& session) {
+  return session.expiresAt != 0 && session.expiresAt - kRefreshMarginSeconds <= std::time(nullptr);
+}
+
+// The session with new tokens from the provider; throws Unauthorized saying what to do.
+Session refreshed(Session session) {
   const std::string again =
       fmt::format("sign in again with `waxctl login --server {}`", redactUrl(session.server));
   if (session.refreshToken.empty()) {
@@ -240,10 +249,18 @@ Session freshSession(CredentialStore& store, Session session) {
                                                      redactUrl(session.server), again));
   }
   oidc::Tokens tokens;
+  const oidc::HttpOptions http{session.caFile};
+  oidc::Endpoints endpoints;
   try {
-    const oidc::HttpOptions http{session.caFile};
-    tokens = oidc::refresh(oidc::discover(session.issuer, http), session.clientId,
-                           session.refreshToken, http);
+    endpoints = oidc::discover(session.issuer, http);
+  } catch (const Error& error) {
+    throw Error(ErrorCode::Unavailable,
+                fmt::format("your session with {} needs renewing, but the provider is out of "
+                            "reach ({}); try again when it is back",
+                            redactUrl(session.server), error.what()));
+  }
+  try {
+    tokens = oidc::refresh(endpoints, session.clientId, session.refreshToken, http);
   } catch (const Error& error) {
     throw Error(ErrorCode::Unauthorized,
                 fmt::format("your session with {} could not be renewed ({}); {}",
@@ -257,8 +274,20 @@ Session freshSession(CredentialStore& store, Session session) {
     session.idToken = tokens.idToken;
   }
   session.expiresAt = tokens.expiresAt;
-  store.save(session, false);
   return session;
+}
+
+}  // namespace
+
+Session freshSession(CredentialStore& store, Session session) {
+  if (!needsRefresh(session)) {
+    return session;
+  }
+  // Under the file's lock, and from the file: another waxctl may have refreshed it meanwhile.
+  auto updated = store.update(session.server, [](const Session& current) {
+    return needsRefresh(current) ? refreshed(current) : current;
+  });
+  return updated ? *updated : session;
 }
 
 void addLoginCommands(CLI::App& app, Context& context) {

@@ -215,22 +215,31 @@ class LoopbackReceiver::Impl {
   int port = 0;
   std::mutex mutex;
   std::condition_variable arrived;
+  std::string state;                     // of the sign-in it waits for; guarded by mutex
   std::optional<httplib::Params> query;  // guarded by mutex
 };
 
 LoopbackReceiver::LoopbackReceiver() : impl_(std::make_unique<Impl>()) {
   impl_->server.Get("/callback", [impl = impl_.get()](const httplib::Request& request,
                                                       httplib::Response& response) {
+    std::lock_guard lock(impl->mutex);
+    // Only the redirect that answers this sign-in counts: anything else on this port (another
+    // program, a stale tab) is told so and ignored.
+    if (impl->query || request.get_param_value("state") != impl->state) {
+      response.status = 400;
+      response.set_content(
+          "<h1>Not this sign-in</h1><p>This link does not answer the sign-in "
+          "waxctl is waiting for.</p>",
+          "text/html; charset=utf-8");
+      return;
+    }
     const bool failed = request.has_param("error");
     response.set_content(failed ? "<h1>Sign-in failed</h1><p>See the terminal.</p>"
                                 : "<h1>Signed in</h1><p>You can close this tab and return to "
                                   "the terminal.</p>",
                          "text/html; charset=utf-8");
-    std::lock_guard lock(impl->mutex);
-    if (!impl->query) {
-      impl->query = request.params;
-      impl->arrived.notify_all();
-    }
+    impl->query = request.params;
+    impl->arrived.notify_all();
   });
   impl_->port = impl_->server.bind_to_any_port("127.0.0.1");
   if (impl_->port <= 0) {
@@ -250,9 +259,15 @@ std::string LoopbackReceiver::redirectUri() const {
   return fmt::format("http://127.0.0.1:{}/callback", impl_->port);
 }
 
+void LoopbackReceiver::expect(const std::string& state) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->state = state;
+}
+
 std::string LoopbackReceiver::waitForCode(const std::string& state, const std::string& issuer,
                                           std::chrono::seconds timeout) {
   std::unique_lock lock(impl_->mutex);
+  impl_->state = state;  // in case expect() was not called
   if (!impl_->arrived.wait_for(lock, timeout, [this] { return impl_->query.has_value(); })) {
     throw Error(ErrorCode::Unavailable,
                 fmt::format("no sign-in within {} s; run `waxctl login` again, or use --device "

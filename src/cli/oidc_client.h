@@ -65,6 +65,8 @@ class LoopbackReceiver {
   LoopbackReceiver();
   ~LoopbackReceiver();
   std::string redirectUri() const;
+  // The state of the sign-in to wait for; redirects carrying any other are ignored.
+  void expect(const std::string& state);
   // The code of a redirect carrying `state` (and the issuer, when the provider names it);
   // throws for an error redirect, a wrong state or issuer, or when `timeout` passes.
   std::string waitForCode(const std::string& state, const std::string& issuer,

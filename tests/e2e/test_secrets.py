@@ -83,3 +83,23 @@ def test_logsv2_since_is_checked_and_refused_in_local_mode(waxd, tmp_path, query
 def test_waxctl_logs_since_needs_a_duration(waxd):
     result = waxd.waxctl("dataflow", "logs", "timed", "--since", "soon", check=False)
     assert result.returncode == 2 and "--since soon" in result.stderr
+
+
+@pytest.mark.parametrize("path", ["/dataflows", "/secrets",
+                                  "/api/v1/namespaces/default/dataflows",
+                                  "/api/v1/namespaces/default/configmaps"])
+def test_a_deeply_nested_body_is_refused_and_waxd_lives_on(waxd, path):
+    import json
+    import urllib.request
+    deep = '{"name": "d", "namespace": "default", "x": ' + "[" * 300_000 + "]" * 300_000 + "}"
+    request = urllib.request.Request(waxd.url + path, data=deep.encode(), method="POST",
+                                     headers={"Authorization": f"Bearer {waxd.token}",
+                                              "Content-Type": "application/json"})
+    try:
+        urllib.request.urlopen(request, timeout=30)
+        raise AssertionError("accepted")
+    except urllib.error.HTTPError as error:
+        assert error.code == 400
+        assert "nested more than 100 levels" in json.loads(error.read())["message"]
+    assert waxd.process.poll() is None
+    assert waxd.api("GET", "/dataflows?namespace=default")[0] == 200

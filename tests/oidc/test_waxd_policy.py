@@ -50,8 +50,10 @@ def waxd(oidc, tmp_path_factory):
     daemon.stop()
 
 
-def call(waxd, method, path, token, **kwargs):
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
+def call(waxd, method, path, token, headers=None, **kwargs):
+    headers = dict(headers or {})
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
     return requests.request(method, waxd.url + path, headers=headers, timeout=30, **kwargs)
 
 
@@ -113,6 +115,18 @@ def test_secrets_need_a_rule_that_names_them(waxd, oidc):
         assert answer.status_code == 403, (method, path)
         assert "secrets in namespace \"team-a\"" in answer.json()["message"]
         assert "v4lue" not in answer.text
+
+
+def test_a_deeply_nested_body_from_a_user_is_refused_and_waxd_lives_on(waxd, oidc):
+    bob = token(oidc, "bob")
+    deep = '{"name": "d", "namespace": "team-a", "x": ' + "[" * 300_000 + "]" * 300_000 + "}"
+    for path in ("/dataflows", "/api/v1/namespaces/team-a/dataflows"):
+        answer = call(waxd, "POST", path, bob, data=deep,
+                      headers={"Content-Type": "application/json"})
+        # The platform's body names the namespace; one too deep to read names none of bob's.
+        assert answer.status_code in (400, 403), answer.text
+    assert waxd.process.poll() is None
+    assert call(waxd, "GET", "/healthz", None).status_code == 200
 
 
 def test_without_a_valid_token_nothing_is_answered(waxd, oidc):

@@ -1,6 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "api/access.h"
+#include "api/admission.h"
 #include "common/error.h"
 
 namespace wax::api {
@@ -92,7 +95,49 @@ TEST(PolicyTest, MistakesAreRefusedNamingTheField) {
                 "rules[0].user: unknown field");
   expectRefused("rules: [{users: [a], namespaces: [x], verbs: [get], resources: [pods]}]",
                 "rules[0].resources: \"pods\" is not a resource");
+  expectRefused("rules: [{users: ['*'], namespaces: [x], verbs: [get]}]",
+                "\"*\" in users or groups would name a user or group called \"*\"");
+  expectRefused("rules: [{groups: [a, '*'], namespaces: [x], verbs: [get]}]", "not everyone");
   expectRefused("rules: [", "policy.yaml");
+}
+
+TEST(PolicyTest, OnlyASmallRegularFileIsRead) {
+  for (const char* path : {"/dev/zero", "/tmp"}) {
+    try {
+      Policy::load(path);
+      FAIL() << path;
+    } catch (const Error& error) {
+      EXPECT_NE(std::string(error.what()).find("not a regular file"), std::string::npos);
+    }
+  }
+  const std::string big = ::testing::TempDir() + "/big-policy.yaml";
+  {
+    std::ofstream out(big);
+    out << "rules:\n" << std::string(2 * 1024 * 1024, '#') << "\n";
+  }
+  try {
+    Policy::load(big);
+    FAIL() << "a 2 MiB policy was read";
+  } catch (const Error& error) {
+    EXPECT_NE(std::string(error.what()).find("over 1 MiB"), std::string::npos);
+  }
+  std::remove(big.c_str());
+}
+
+TEST(BodyDepthTest, DeepBodiesAreRefusedBeforeParsing) {
+  EXPECT_FALSE(nestedDeeperThan(R"({"a": [{"b": [1, 2]}]})", 4));
+  EXPECT_TRUE(nestedDeeperThan(R"({"a": [{"b": [1, 2]}]})", 3));
+  // Brackets inside strings, escaped quotes among them, do not count.
+  EXPECT_FALSE(nestedDeeperThan(R"({"a": "[[[[\"[[[["})", 1));
+  const std::string deep = std::string(300000, '[') + std::string(300000, ']');
+  try {
+    parseBody(deep);
+    FAIL() << "parsed";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.code(), ErrorCode::BadRequest);
+    EXPECT_NE(std::string(error.what()).find("nested more than 100 levels"), std::string::npos);
+  }
+  EXPECT_NO_THROW(parseBody(std::string(100, '[') + std::string(100, ']')));
 }
 
 http::Request request(const std::string& method, const std::string& route,
