@@ -189,6 +189,12 @@ int run(const Flags& flags) {
   }
   const uint16_t port = server.start();
   const std::string url = fmt::format("http://{}:{}", flags.host, port);
+  if (flags.host != "127.0.0.1" && flags.host != "localhost" && flags.host != "::1") {
+    log->warn(
+        "listening beyond loopback host={}: anyone who can reach it may try the API, "
+        "over plain HTTP",
+        flags.host);
+  }
   dataflows.start();
   writeStateFile(flags.dataDir, url);
   log->info("waxd ready url={} dataDir={} python={} version={} commit={}", url, flags.dataDir,

@@ -15,8 +15,10 @@
 
 #include "api/admission.h"
 #include "api/api.h"
+#include "api/params.h"
 #include "common/digest.h"
 #include "common/error.h"
+#include "common/logging.h"
 #include "core/codec.h"
 #include "core/validation.h"
 
@@ -125,17 +127,17 @@ bool isNamespaceList(const std::string& route) {
   return route == "/namespaces" || route == "/api/v1/namespaces";
 }
 
-// The namespace that a Bytewax Platform write names in its body ("default" when it does not,
-// as the handlers read it).
+// The namespace that a Bytewax Platform write names, as its handler reads it; a body the
+// handler refuses is checked as "default".
 std::string bodyNamespace(const http::Request& request) {
   if (nestedDeeperThan(request.body, kMaxBodyDepth)) {
     return "default";  // the handler refuses the body; it must not be parsed here either
   }
-  const auto body = json::parse(request.body, nullptr, false);
-  if (body.is_object() && body.contains("namespace") && body["namespace"].is_string()) {
-    return body["namespace"].get<std::string>();
+  try {
+    return writeNamespace(request, json::parse(request.body, nullptr, false));
+  } catch (const Error&) {
+    return "default";
   }
-  return "default";
 }
 
 std::string namespaceOf(const http::Request& request) {
@@ -178,10 +180,10 @@ std::string bearerTokenOf(const http::Request& request) {
   return header.rfind(prefix, 0) == 0 ? header.substr(prefix.size()) : "";
 }
 
-http::Response unauthorizedResponse(const std::string& message) {
+http::Response unauthorizedResponse(const std::string& message, bool tokenGiven) {
   auto response = http::errorResponse(401, "Unauthorized", message);
-  // RFC 6750: the scheme, and why the token was refused.
-  response.headers["WWW-Authenticate"] = "Bearer realm=\"wax\", error=\"invalid_token\"";
+  response.headers["WWW-Authenticate"] =
+      tokenGiven ? "Bearer realm=\"wax\", error=\"invalid_token\"" : "Bearer realm=\"wax\"";
   return response;
 }
 
@@ -248,7 +250,7 @@ std::variant<auth::Identity, http::Response> OidcAuthenticator::operator()(
   const std::string token = bearerTokenOf(request);
   if (token.empty()) {
     return unauthorizedResponse(
-        "send an OpenID Connect access token as `Authorization: Bearer TOKEN`");
+        "send an OpenID Connect access token as `Authorization: Bearer TOKEN`", false);
   }
   const std::string digest = sha256Hex(token);
   if (auto identity = remembered_->find(digest)) {
@@ -415,6 +417,14 @@ http::Response onlyVisible(http::Response response, const Policy& policy,
   return response;
 }
 
+void logAccess(const auth::Identity& who, const Access& access, int status) {
+  // Who changed what: every change and every refusal, at info; reads at debug.
+  const bool change = access.verb != "get" && access.verb != "list" && access.verb != "watch";
+  const auto level = change || status == 403 ? spdlog::level::info : spdlog::level::debug;
+  logger("api")->log(level, "access user={} verb={} resource={} namespace={} status={}", who.user,
+                     access.verb, access.resource, access.ns, status);
+}
+
 }  // namespace
 
 void PolicyRoutes::route(const std::string& method, const std::string& pattern,
@@ -433,9 +443,12 @@ void PolicyRoutes::route(const std::string& method, const std::string& pattern,
     }
     const Access access = accessOf(request);
     if (!policy_->allows(who, access.verb, access.ns, access.resource)) {
+      logAccess(who, access, 403);
       return forbidden(who, access);
     }
-    return handler(request);
+    auto response = handler(request);
+    logAccess(who, access, response.status);
+    return response;
   });
 }
 

@@ -44,7 +44,8 @@ using Authenticate =
     std::function<std::variant<auth::Identity, http::Response>(const http::Request&)>;
 
 std::string bearerTokenOf(const http::Request& request);
-http::Response unauthorizedResponse(const std::string& message);
+// 401 with WWW-Authenticate (RFC 6750 section 3): error="invalid_token" only when a token came.
+http::Response unauthorizedResponse(const std::string& message, bool tokenGiven = true);
 
 // What `waxctl login` signs in with, served at GET /auth/config without a token.
 struct LoginConfig {

@@ -51,6 +51,31 @@ std::string namespaceParam(const http::Request& request) {
   return ns;
 }
 
+std::string writeNamespace(const http::Request& request, const nlohmann::json& body) {
+  std::optional<std::string> fromBody;
+  if (body.is_object() && body.contains("namespace") && !body["namespace"].is_null()) {
+    if (!body["namespace"].is_string()) {
+      throw Error(ErrorCode::BadRequest, "namespace: must be a string");
+    }
+    fromBody = body["namespace"].get<std::string>();
+  }
+  const auto fromQuery = request.queryValue("namespace");
+  if (fromBody && fromQuery && *fromBody != *fromQuery) {
+    throw Error(ErrorCode::BadRequest,
+                fmt::format("namespace: the body names \"{}\" and the query \"{}\"; give one, or "
+                            "the same in both",
+                            *fromBody, *fromQuery));
+  }
+  const std::string ns = fromBody ? *fromBody : fromQuery.value_or("default");
+  if (!core::isDns1123Label(ns)) {
+    throw Error(ErrorCode::BadRequest,
+                fmt::format("namespace: \"{}\" is not a valid namespace name; use lowercase "
+                            "letters, digits and '-'",
+                            ns));
+  }
+  return ns;
+}
+
 void readSinceParams(const http::Request& request, const std::string& secondsName,
                      const std::string& timeName, operator_::LogOptions& options) {
   options.sinceSeconds = intParam(request, secondsName);

@@ -4,6 +4,8 @@
 #include <optional>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "api/api.h"
 #include "http/server.h"
 #include "operator/runtime.h"
@@ -15,6 +17,11 @@ std::optional<int64_t> intParam(const http::Request& request, const std::string&
 bool boolParam(const http::Request& request, const std::string& name, bool fallback);
 // The namespace from `?namespace=`, "default" when absent; validated as a DNS-1123 label.
 std::string namespaceParam(const http::Request& request);
+
+// The namespace of a Bytewax Platform write: its body's `namespace`, else the query's, else
+// "default". A body and a query that name different ones are a BadRequest: the write would
+// otherwise land where the caller did not look.
+std::string writeNamespace(const http::Request& request, const nlohmann::json& body);
 
 // Sets options.sinceSeconds and sinceTime from the parameters so named (the platform's
 // since_seconds/since_time, the resource API's sinceSeconds/sinceTime), checked.

@@ -82,17 +82,6 @@ bool boolField(const nlohmann::json& body, const char* field, bool fallback) {
   return body[field].get<bool>();
 }
 
-std::string namespaceField(const nlohmann::json& body) {
-  const std::string ns = stringField(body, "namespace").value_or("default");
-  if (!core::isDns1123Label(ns)) {
-    throw Error(ErrorCode::BadRequest,
-                fmt::format("namespace: \"{}\" is not a valid namespace name; use lowercase "
-                            "letters, digits and '-'",
-                            ns));
-  }
-  return ns;
-}
-
 nlohmann::json objectBody(const std::string& text) {
   auto body = parseBody(text);
   if (!body.is_object()) {
@@ -118,9 +107,10 @@ std::string dtoName(const nlohmann::json& dto, const std::string& pathName) {
 }
 
 // Stores the DataflowDto's code (fileContent) and then the Dataflow itself.
-void applyDto(ApiContext& context, const nlohmann::json& dto, const std::string& pathName) {
+void applyDto(ApiContext& context, const http::Request& request, const std::string& pathName) {
+  const nlohmann::json dto = objectBody(request.body);
   const std::string name = dtoName(dto, pathName);
-  const std::string ns = namespaceField(dto);
+  const std::string ns = writeNamespace(request, dto);
   const std::string fileContent = stringField(dto, "fileContent").value_or("");
   if (!stringField(dto, "fileUrl").value_or("").empty()) {
     throw Error(ErrorCode::BadRequest,
@@ -197,7 +187,7 @@ void registerDataflowRoutes(http::Routes& server, ApiContext& context) {
     return json({{"dataflows", items}});
   });
   server.route("POST", "/dataflows", [&context](const http::Request& request) {
-    applyDto(context, parseBody(request.body), "");
+    applyDto(context, request, "");
     return ok();
   });
   server.route("GET", "/dataflows/{name}", [&context](const http::Request& request) {
@@ -205,7 +195,7 @@ void registerDataflowRoutes(http::Routes& server, ApiContext& context) {
         context.store.get(kDataflows, namespaceParam(request), request.pathParams.at("name"))));
   });
   server.route("PUT", "/dataflows/{name}", [&context](const http::Request& request) {
-    applyDto(context, parseBody(request.body), request.pathParams.at("name"));
+    applyDto(context, request, request.pathParams.at("name"));
     return ok();
   });
   server.route("DELETE", "/dataflows/{name}", [&context](const http::Request& request) {
@@ -220,13 +210,13 @@ void registerActionRoutes(http::Routes& server, ApiContext& context) {
     if (!body.contains("suspend") || !body["suspend"].is_boolean()) {
       throw Error(ErrorCode::BadRequest, "suspend: required; give true or false");
     }
-    patchDataflow(context, namespaceField(body), request.pathParams.at("name"),
+    patchDataflow(context, writeNamespace(request, body), request.pathParams.at("name"),
                   [&body](nlohmann::json& object) { object["spec"]["suspend"] = body["suspend"]; });
     return ok();
   });
   server.route("PUT", "/dataflows/{name}/reset-state", [&context](const http::Request& request) {
     const auto body = objectBody(request.body);
-    const std::string ns = namespaceField(body);
+    const std::string ns = writeNamespace(request, body);
     const std::string name = request.pathParams.at("name");
     const bool force = boolField(body, "force", false);
     const auto object = context.store.get(kDataflows, ns, name);

@@ -73,7 +73,7 @@ std::string requiredString(const json& body, const char* field, const std::strin
 
 // The Kubernetes Secret for a request's Secret, checked field by field. Values are never
 // quoted in an error.
-json secretObject(const json& body, const std::string& pathName) {
+json secretObject(const http::Request& request, const json& body, const std::string& pathName) {
   if (!body.is_object()) {
     throw Error(ErrorCode::BadRequest,
                 "the request body must be a Secret: {name, namespace, data: [{key, value}]}");
@@ -89,11 +89,7 @@ json secretObject(const json& body, const std::string& pathName) {
                             "digits, '-' and '.'",
                             name));
   }
-  const std::string ns = body.value("namespace", "default");
-  if (!core::isDns1123Label(ns)) {
-    throw Error(ErrorCode::BadRequest,
-                fmt::format("namespace: \"{}\" is not a valid namespace name", ns));
-  }
+  const std::string ns = writeNamespace(request, body);
   if (!body.contains("data") || !body["data"].is_array()) {
     throw Error(ErrorCode::BadRequest, "data: required, a list of {key, value}");
   }
@@ -167,12 +163,12 @@ void registerSecretRoutes(http::Routes& server, ApiContext& context) {
     return jsonResponse(secretResponse(object, boolParam(request, "include_values", false)));
   });
   server.route("POST", "/secrets", [&context](const http::Request& request) {
-    context.store.create(kSecrets, secretObject(parseBody(request.body), ""));
+    context.store.create(kSecrets, secretObject(request, parseBody(request.body), ""));
     return jsonResponse("ok");
   });
   server.route("PUT", "/secrets/{name}", [&context](const http::Request& request) {
     createOrReplace(context.store, kSecrets,
-                    secretObject(parseBody(request.body), request.pathParams.at("name")));
+                    secretObject(request, parseBody(request.body), request.pathParams.at("name")));
     return jsonResponse("ok");
   });
   server.route("DELETE", "/secrets/{name}", [&context](const http::Request& request) {

@@ -50,6 +50,11 @@ json readFile(const std::string& path) {
   if (!in) {
     return {{"servers", json::object()}};
   }
+  // Tokens are for this user's eyes: a file others may read is made private again.
+  struct stat info {};
+  if (::stat(path.c_str(), &info) == 0 && (info.st_mode & 077) != 0) {
+    ::chmod(path.c_str(), 0600);
+  }
   std::stringstream text;
   text << in.rdbuf();
   auto document = json::parse(text.str(), nullptr, false);
@@ -132,7 +137,14 @@ std::optional<Session> CredentialStore::find(const std::string& server) const {
   if (!servers.contains(key)) {
     return std::nullopt;
   }
-  return sessionOf(key, servers[key]);
+  try {
+    return sessionOf(key, servers[key]);
+  } catch (const json::exception&) {
+    throw Error(ErrorCode::Internal,
+                fmt::format("{}: the session of {} is damaged; run `waxctl login --server {}` "
+                            "again",
+                            path_, key, key));
+  }
 }
 
 std::optional<std::string> CredentialStore::current() const {

@@ -142,7 +142,8 @@ oidc::Tokens deviceLogin(const oidc::Endpoints& endpoints, const LoginFlags& fla
     std::cerr << fmt::format("or open {}\n", grant.verificationUriComplete);
   }
   std::cerr << "Waiting for the sign-in...\n";
-  return oidc::pollDeviceFlow(endpoints, flags.clientId, grant, http);
+  return oidc::pollDeviceFlow(endpoints, flags.clientId, grant, http,
+                              std::chrono::seconds(flags.timeoutSeconds));
 }
 
 // Without a browser here, a provider's device flow lets the user sign in elsewhere.
@@ -302,8 +303,7 @@ void addLoginCommands(CLI::App& app, Context& context) {
                          "Print the sign-in link instead of opening a browser");
   loginCommand->add_option("--ca-file", flags->caFile, "CA bundle for the provider's TLS")
       ->check(CLI::ExistingFile);
-  loginCommand
-      ->add_option("--timeout", flags->timeoutSeconds, "Seconds to wait for the browser's sign-in")
+  loginCommand->add_option("--timeout", flags->timeoutSeconds, "Seconds to wait for the sign-in")
       ->check(CLI::Range(1, 3600))
       ->capture_default_str();
   loginCommand->add_option("--issuer", flags->issuer,

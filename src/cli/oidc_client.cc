@@ -348,12 +348,13 @@ DeviceGrant startDeviceFlow(const Endpoints& endpoints, const std::string& clien
 }
 
 Tokens pollDeviceFlow(const Endpoints& endpoints, const std::string& clientId,
-                      const DeviceGrant& grant, const HttpOptions& http) {
+                      const DeviceGrant& grant, const HttpOptions& http,
+                      std::chrono::seconds timeout) {
   const httplib::Params params = {{"grant_type", "urn:ietf:params:oauth:grant-type:device_code"},
                                   {"device_code", grant.deviceCode},
                                   {"client_id", clientId}};
-  const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::seconds(grant.expiresInSeconds);
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::min(timeout, std::chrono::seconds(grant.expiresInSeconds));
   int interval = grant.intervalSeconds;
   while (std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::seconds(interval));
@@ -370,8 +371,7 @@ Tokens pollDeviceFlow(const Endpoints& endpoints, const std::string& clientId,
     }
   }
   throw Error(ErrorCode::Unavailable,
-              "the device code expired before anyone approved it; run "
-              "`waxctl login --device` again");
+              "no one approved the device code in time; run `waxctl login --device` again");
 }
 
 bool revoke(const Endpoints& endpoints, const std::string& clientId, const std::string& token,

@@ -96,7 +96,8 @@ DeviceGrant startDeviceFlow(const Endpoints& endpoints, const std::string& clien
 // Polls the token endpoint at the grant's interval (slower when told) until the user approves,
 // refuses or the grant expires.
 Tokens pollDeviceFlow(const Endpoints& endpoints, const std::string& clientId,
-                      const DeviceGrant& grant, const HttpOptions& http);
+                      const DeviceGrant& grant, const HttpOptions& http,
+                      std::chrono::seconds timeout);
 
 // Asks the provider to forget a refresh token; best effort (false when it could not).
 bool revoke(const Endpoints& endpoints, const std::string& clientId, const std::string& token,

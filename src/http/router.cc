@@ -95,11 +95,19 @@ std::optional<Response> Dispatcher::screen(const Request& request) const {
   return std::nullopt;
 }
 
+std::string Dispatcher::routeOf(const std::string& method, const std::string& path) const {
+  const auto match = router_.find(method, path);
+  return match.pattern ? *match.pattern : "";
+}
+
 Response Dispatcher::dispatch(Request& request) const {
+  auto match = router_.find(request.method, request.path);
+  if (match.pattern) {
+    request.route = *match.pattern;  // also for a refusal by the filters, as metrics count it
+  }
   if (auto stop = screen(request)) {
     return *stop;
   }
-  auto match = router_.find(request.method, request.path);
   if (match.handler == nullptr) {
     if (auto refusal = methodNotAllowed(request.method, request.path)) {
       return *refusal;

@@ -46,6 +46,8 @@ class Dispatcher : public Routes {
   Response dispatch(Request& request) const;
   // The filters alone: an answer they give ends the request before its body is read.
   std::optional<Response> screen(const Request& request) const;
+  // The pattern of the route that serves `method` on `path`, or "" when none does.
+  std::string routeOf(const std::string& method, const std::string& path) const;
   // 405 Method Not Allowed with the path's methods in Allow, or nullopt when no route has it.
   std::optional<Response> methodNotAllowed(const std::string& method,
                                            const std::string& path) const;

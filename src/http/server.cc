@@ -265,6 +265,9 @@ class Server::Impl {
     log_->debug("request method={} path={} status={}", request.method, request.path,
                 response.status);
     if (options_.observer) {
+      if (request.route.empty()) {  // refused before routing, e.g. a 401 before its body
+        request.route = dispatcher_.routeOf(request.method, request.path);
+      }
       const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started;
       options_.observer(request, response.status, elapsed.count());
     }

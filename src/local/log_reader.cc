@@ -97,8 +97,8 @@ void LocalRuntime::readLogs(const std::string& ns, const std::string& name,
   if (options.sinceSeconds || !options.sinceTime.empty()) {
     // The log files hold the processes' output as written, with no time for each line.
     throw Error(ErrorCode::BadRequest,
-                "since_seconds and since_time: local mode keeps no time for each log line; use "
-                "tail_lines or limit_bytes instead");
+                "local mode keeps no time for each log line, so it cannot keep only the newer "
+                "ones; read the last lines instead (tail_lines, or waxctl's --tail)");
   }
   const auto desired = supervisor_->status(ns + "/" + name);
   const std::string logs = pathsOf(ns, name).logs;

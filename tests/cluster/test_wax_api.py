@@ -88,11 +88,13 @@ def dto(namespace, name):
 def test_without_a_valid_token_nothing_is_answered(wax_api, provider, namespace):
     answer = requests.get(f"{wax_api}/dataflows", params={"namespace": namespace}, timeout=10)
     assert answer.status_code == 401
-    assert answer.headers["WWW-Authenticate"].startswith("Bearer")
+    # RFC 6750 section 3.1: no error code when no token came.
+    assert answer.headers["WWW-Authenticate"] == 'Bearer realm="wax"'
     for token in ("not-a-jwt", "a.b.c", provider.password_login("bob")["id_token"]):
         answer = requests.get(f"{wax_api}/dataflows", params={"namespace": namespace},
                               headers={"Authorization": f"Bearer {token}"}, timeout=10)
         assert answer.status_code == 401, token
+        assert 'error="invalid_token"' in answer.headers["WWW-Authenticate"]
         assert token not in answer.text
     assert requests.get(f"{wax_api}/healthz", timeout=10).status_code == 200
 
@@ -202,6 +204,7 @@ def test_metrics_count_requests_by_route_template(wax_api, provider, namespace):
     for name in ("one", "two"):
         requests.get(f"{wax_api}/dataflows/{name}", params={"namespace": namespace},
                      headers=headers, timeout=10)
+    requests.put(f"{wax_api}/dataflows/one", json={}, timeout=10)  # 401 before its body
     text = requests.get(f"{wax_api}/metrics", timeout=10).text
     series = [line for line in text.splitlines() if line.startswith("wax_http_requests_total{")]
     not_found = [line for line in series
@@ -209,6 +212,8 @@ def test_metrics_count_requests_by_route_template(wax_api, provider, namespace):
     assert len(not_found) == 1, series
     assert float(not_found[0].rsplit(" ", 1)[1]) >= 2
     assert not any("/dataflows/one" in line for line in series)
+    assert any('route="/dataflows/{name}"' in line and 'method="PUT"' in line and
+               'code="401"' in line for line in series), series
     assert "wax_http_request_duration_seconds_bucket{" in text
 
 

@@ -103,3 +103,13 @@ def test_a_deeply_nested_body_is_refused_and_waxd_lives_on(waxd, path):
         assert "nested more than 100 levels" in json.loads(error.read())["message"]
     assert waxd.process.poll() is None
     assert waxd.api("GET", "/dataflows?namespace=default")[0] == 200
+
+
+def test_a_body_and_a_query_naming_different_namespaces_are_refused(waxd):
+    status, answer = waxd.api("PUT", "/secrets/x1?namespace=team-b",
+                              {**SECRET, "name": "x1", "namespace": "team-a"})
+    assert status == 400, answer
+    assert 'the body names "team-a" and the query "team-b"' in answer["message"]
+    assert waxd.api("POST", "/secrets?namespace=team-a",
+                    {"name": "x2", "data": []}) == (200, "ok")
+    assert waxd.api("GET", "/secrets/x2?namespace=team-a")[0] == 200

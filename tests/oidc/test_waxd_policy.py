@@ -84,6 +84,10 @@ def test_users_do_what_the_policy_allows_where_it_allows(waxd, oidc):
     assert refused.json()["message"] == ('user "bob" (groups: wax-users) may not create '
                                          'dataflows in namespace "team-b": no rule of the '
                                          'policy file allows it')
+    log = (waxd.data_dir / "waxd-test.log").read_text()
+    assert "access user=bob verb=create resource=dataflows namespace=team-a status=200" in log
+    assert "access user=bob verb=create resource=dataflows namespace=team-b status=403" in log
+    assert bob not in log
     assert call(waxd, "GET", "/api/v1/namespaces/team-b/dataflows/bobs", bob).status_code == 403
     assert call(waxd, "GET", "/api/v1/dataflows", bob).status_code == 403
     assert call(waxd, "DELETE", "/dataflows/owned", bob,
