@@ -3,6 +3,8 @@
 // RBAC decides what each user may see and change. The handlers are those waxd serves.
 #include <signal.h>
 
+#include <atomic>
+#include <chrono>
 #include <iostream>
 #include <list>
 #include <mutex>
@@ -16,6 +18,7 @@
 #include "api_flags.h"
 #include "auth/identity.h"
 #include "auth/oidc.h"
+#include "cluster/dataflow_cache.h"
 #include "cluster/kube_runtime.h"
 #include "cluster/kube_store.h"
 #include "common/logging.h"
@@ -35,6 +38,7 @@ struct Flags {
   std::string context;
   std::string address = "127.0.0.1:8081";
   wax::ApiFlags api;
+  bool listCache = true;
   std::string logLevel = "info";
 };
 
@@ -114,10 +118,66 @@ class Tenants {
   std::list<std::pair<std::string, std::shared_ptr<Tenant>>> recent_;  // guarded by mutex_
 };
 
+// Lists of Dataflows answered from a watch cache shared by every user, when the API server's
+// RBAC lets the caller list there. A write through this WaxAPI in the last kFresh may not be
+// in the cache yet, so lists then go to the API server, and a caller reads their own writes.
+// Without the rights the cache needs, every list goes to the API server.
+class CachedLists {
+ public:
+  static constexpr std::chrono::seconds kFresh{2};
+
+  explicit CachedLists(wax::kube::Client& own) : cache_(own), reviews_(own) {}
+  void start() { cache_.start(); }
+  void stop() { cache_.stop(); }
+
+  void noteWrite() { lastWrite_ = std::chrono::steady_clock::now().time_since_epoch().count(); }
+
+  std::optional<wax::http::Response> answer(const std::string& key,
+                                            const wax::http::Request& request,
+                                            const wax::auth::Identity& who) {
+    const bool list =
+        key == "GET /api/v1/dataflows" || key == "GET /api/v1/namespaces/{namespace}/dataflows";
+    if (!list || request.queryValue("watch").value_or("") == "true" || recentlyWritten()) {
+      return std::nullopt;
+    }
+    const auto ns =
+        request.pathParams.count("namespace") ? request.pathParams.at("namespace") : std::string();
+    if (!ns.empty() && !wax::core::isDns1123Label(ns)) {
+      return std::nullopt;  // the API's own handler says what is wrong
+    }
+    try {
+      if (!reviews_.allowed(who, {"list", "bytewax.io", "dataflows", ns})) {
+        return std::nullopt;  // the API server's own refusal names the user and the right
+      }
+    } catch (const wax::Error& error) {
+      log()->warn("list cache off for this request: access review failed error={}", error.what());
+      return std::nullopt;
+    }
+    auto body = cache_.listBody(ns);
+    if (!body) {
+      return std::nullopt;
+    }
+    wax::http::Response response;
+    response.body = std::move(*body);
+    return response;
+  }
+
+ private:
+  bool recentlyWritten() const {
+    const auto last = std::chrono::steady_clock::time_point(
+        std::chrono::steady_clock::duration(lastWrite_.load()));
+    return std::chrono::steady_clock::now() - last < kFresh;
+  }
+
+  wax::cluster::DataflowCache cache_;
+  wax::cluster::AccessReviews reviews_;
+  std::atomic<int64_t> lastWrite_{0};
+};
+
 // Each API route, served by the handlers of the caller's identity. The routes are learnt from
 // a tenant of no one.
 void registerTenantRoutes(wax::http::Server& server, const wax::api::Authenticate& authenticate,
-                          Tenants& tenants, const wax::kube::Config& config,
+                          Tenants& tenants, CachedLists* cached, const wax::kube::Config& config,
                           const wax::kube::ClientOptions& clientOptions) {
   std::map<std::string, wax::http::Handler> patterns;
   {
@@ -134,6 +194,13 @@ void registerTenantRoutes(wax::http::Server& server, const wax::api::Authenticat
                      return *refusal;
                    }
                    const auto& user = std::get<wax::auth::Identity>(identity);
+                   if (cached != nullptr) {
+                     if (request.method != "GET") {
+                       cached->noteWrite();
+                     } else if (auto answer = cached->answer(key, request, user)) {
+                       return std::move(*answer);
+                     }
+                   }
                    return tenants.of(user)->handlers.at(key)(request);
                  });
   }
@@ -162,7 +229,13 @@ int run(const Flags& flags) {
   wax::api::registerDocsRoutes(server);
   wax::http::registerMetricsRoute(server, registry);
   wax::api::registerAuthRoutes(server, wax::loginConfig(flags.api), authenticate);
-  registerTenantRoutes(server, authenticate, tenants, config, clientOptions);
+  wax::kube::Client own(config, clientOptions);
+  std::unique_ptr<CachedLists> cached;
+  if (flags.listCache) {
+    cached = std::make_unique<CachedLists>(own);
+    cached->start();
+  }
+  registerTenantRoutes(server, authenticate, tenants, cached.get(), config, clientOptions);
   const uint16_t bound = server.start();
   log()->info("serving version={} address={}:{} issuer={} cluster={}", wax::kVersion, options.host,
               bound, providerOptions.issuer, wax::kube::describe(config));
@@ -170,6 +243,9 @@ int run(const Flags& flags) {
   sigwait(&stopSignals, &received);
   log()->info("stopping signal={}", received);
   server.stop();
+  if (cached) {
+    cached->stop();
+  }
   return 0;
 }
 
@@ -189,6 +265,11 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   wax::addOidcFlags(app, flags.api, true);
   wax::addHttpFlags(app, flags.api);
+  app.add_flag("--list-cache,!--no-list-cache", flags.listCache,
+               "Answer lists of Dataflows from a watch cache, checked with SubjectAccessReviews "
+               "(wax-api then needs list and watch on dataflows, and create on "
+               "subjectaccessreviews)")
+      ->capture_default_str();
   app.add_option("--log-level", flags.logLevel, "trace, debug, info, warn or error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
       ->capture_default_str();

@@ -43,6 +43,8 @@ inline const Resource kLeases{"coordination.k8s.io", "v1", "leases", "Lease"};
 inline const Resource kCustomResourceDefinitions{
     "apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", false};
 inline const Resource kPodMonitors{"monitoring.coreos.com", "v1", "podmonitors", "PodMonitor"};
+inline const Resource kSubjectAccessReviews{"authorization.k8s.io", "v1", "subjectaccessreviews",
+                                            "SubjectAccessReview", false};
 }  // namespace resources
 
 // Percent-encodes a query parameter value (RFC 3986 unreserved characters pass through).

@@ -295,3 +295,54 @@ def test_jobs_of_a_dataflow_are_its_kubernetes_jobs(cluster, wax_api, provider, 
     missing = requests.get(f"{wax_api}/dataflows/nope/jobs", headers=alice, timeout=30,
                            params={"namespace": namespace})
     assert missing.status_code == 404
+
+
+def manifest(namespace, name):
+    return {"apiVersion": "bytewax.io/v1alpha1", "kind": "Dataflow",
+            "metadata": {"name": name, "namespace": namespace},
+            "spec": {"image": {"tag": "0.21.1"}, "pythonFileName": "flow.py", "suspend": True}}
+
+
+def test_lists_come_from_the_watch_cache_and_follow_changes_made_elsewhere(
+        cluster, wax_api, provider, rbac, namespace):
+    rbac(namespace)
+    alice = bearer(provider, "alice")
+    url = f"{wax_api}/api/v1/namespaces/{namespace}/dataflows"
+
+    def names():
+        answer = requests.get(url, headers=alice, timeout=30)
+        assert answer.status_code == 200, answer.text
+        items = answer.json()["items"]
+        # The cache keeps objects without managedFields; the API server's list has them.
+        return ({item["metadata"]["name"] for item in items},
+                all("managedFields" not in item["metadata"] for item in items))
+
+    cluster.apply(manifest(namespace, "from-kubectl"))
+    wait_until(lambda: names() == ({"from-kubectl"}, True), what="the cached list")
+    cluster.kubectl("delete", "dataflow", "from-kubectl", "-n", namespace)
+    wait_until(lambda: names() == (set(), True), what="the deletion in the cached list")
+
+
+def test_cached_lists_are_checked_with_the_callers_rbac(cluster, wax_api, provider, rbac,
+                                                        namespace):
+    other = namespace + "-y"
+    cluster.kubectl("create", "namespace", other)
+    try:
+        rbac(namespace)
+        cluster.apply(manifest(other, "theirs"))
+        bob = bearer(provider, "bob")
+        mine = requests.get(f"{wax_api}/api/v1/namespaces/{namespace}/dataflows", headers=bob,
+                            timeout=30)
+        assert mine.status_code == 200 and mine.json()["items"] == []
+        theirs = requests.get(f"{wax_api}/api/v1/namespaces/{other}/dataflows", headers=bob,
+                              timeout=30)
+        assert theirs.status_code == 403 and "theirs" not in theirs.text
+        assert 'User "bob"' in theirs.json()["message"]  # the API server's own words
+        everywhere = requests.get(f"{wax_api}/api/v1/dataflows", headers=bob, timeout=30)
+        assert everywhere.status_code == 403 and "theirs" not in everywhere.text
+        rbac(other)  # a grant shows within the reviews' memory of 5 s
+        wait_until(lambda: requests.get(f"{wax_api}/api/v1/namespaces/{other}/dataflows",
+                                        headers=bob, timeout=30).status_code == 200,
+                   what="bob's new right", timeout=30)
+    finally:
+        cluster.kubectl("delete", "namespace", other, "--wait=false", check=False)

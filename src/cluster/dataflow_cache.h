@@ -1,0 +1,78 @@
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "auth/identity.h"
+#include "kube/client.h"
+#include "kube/informer.h"
+
+// What lets wax-api answer lists of Dataflows from memory instead of asking the API server
+// for each: a watch of every Dataflow with each object's JSON text kept ready, and the API
+// server's answer to "may this user list them here?" (a SubjectAccessReview), remembered for a
+// few seconds. A list is then a lookup and a concatenation, checked by the same RBAC rules.
+namespace wax::cluster {
+
+class DataflowCache {
+ public:
+  // `client` is wax-api's own, which may list and watch Dataflows in every namespace.
+  explicit DataflowCache(kube::Client& client);
+  ~DataflowCache();
+  DataflowCache(const DataflowCache&) = delete;
+  DataflowCache& operator=(const DataflowCache&) = delete;
+
+  void start();
+  void stop();
+  bool synced() const;
+
+  // The DataflowList of one namespace ("" for all) as JSON text, its items sorted by namespace
+  // and name, as the API server sorts them; nullopt until the first list is in.
+  std::optional<std::string> listBody(const std::string& ns) const;
+
+ private:
+  void put(const nlohmann::json& object);
+  void erase(const nlohmann::json& object);
+
+  std::unique_ptr<kube::Informer> informer_;
+  mutable std::mutex mutex_;
+  // (namespace, name) -> the object's JSON text; guarded by mutex_.
+  std::map<std::pair<std::string, std::string>, std::shared_ptr<const std::string>> texts_;
+  std::string resourceVersion_;  // of the newest object seen; guarded by mutex_
+};
+
+// Whether an identity may do a verb on a resource in a namespace, as the API server's RBAC
+// says (a SubjectAccessReview), remembered for `remember` so that a client listing every
+// second costs one review every few seconds. Refusals are remembered too; a grant or a
+// revocation shows within that time, as with the API server's own authorization cache.
+class AccessReviews {
+ public:
+  explicit AccessReviews(kube::Client& client,
+                         std::chrono::seconds remember = std::chrono::seconds(5));
+
+  struct Question {
+    std::string verb;
+    std::string group;
+    std::string resource;
+    std::string ns;  // "" for all namespaces
+  };
+  // Throws wax::Error when the review cannot be made (e.g. wax-api lacks the right).
+  bool allowed(const auth::Identity& who, const Question& question);
+
+ private:
+  kube::Client& client_;
+  std::chrono::seconds remember_;
+  struct Answer {
+    bool allowed;
+    std::chrono::steady_clock::time_point until;
+  };
+  std::mutex mutex_;
+  std::map<std::string, Answer> answers_;  // guarded by mutex_
+};
+
+}  // namespace wax::cluster
