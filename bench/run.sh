@@ -10,3 +10,4 @@ bash scripts/testbed/oidc-up.sh install >/dev/null
 "$python" bench/api_bench.py
 # Needs the Kubernetes test bed, which the first `make test` builds.
 "$python" bench/operator_bench.py
+"$python" bench/api_list_bench.py
