@@ -52,7 +52,7 @@ def start_wax_api(plane, provider, log):
     process = subprocess.Popen(
         [str(BIN / "wax-api"), "--kubeconfig", str(plane.kubeconfig), "--listen",
          "127.0.0.1:0", "--auth-issuer", provider.issuer, "--client-id", "waxctl",
-         "--audience", WAX_API, "--log-level", "warn"], stdout=log, stderr=subprocess.STDOUT)
+         "--audience", WAX_API], stdout=log, stderr=subprocess.STDOUT)
     return process
 
 
