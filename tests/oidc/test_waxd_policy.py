@@ -150,7 +150,8 @@ def test_waxctl_login_to_waxd_then_commands_act_as_the_user(waxd, oidc, tmp_path
     home.mkdir()
     browser = tmp_path / "browser.py"
     opened = tmp_path / "opened"
-    browser.write_text(f"import sys, pathlib\npathlib.Path({str(opened)!r}).write_text(sys.argv[1])\n")
+    browser.write_text("import sys, pathlib\n"
+                       f"pathlib.Path({str(opened)!r}).write_text(sys.argv[1])\n")
     env = {k: v for k, v in os.environ.items() if k not in ("KUBECONFIG", "WAX_SERVER",
                                                             "WAX_TOKEN", "DISPLAY")}
     env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"),
@@ -180,7 +181,8 @@ def test_waxctl_login_to_waxd_then_commands_act_as_the_user(waxd, oidc, tmp_path
     assert deployed.returncode == 0, deployed.stderr
     assert "viacli" in waxctl("dataflow", "list", "-n", "team-a").stdout
     refused = waxctl("dataflow", "list", "-n", "default")
-    assert refused.returncode == 1 and 'may not list dataflows in namespace "default"' in refused.stderr
+    assert refused.returncode == 1
+    assert 'may not list dataflows in namespace "default"' in refused.stderr
     assert json.loads(waxctl("target", "-o", "json").stdout)["server"] == waxd.url
 
 
