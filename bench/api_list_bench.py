@@ -14,6 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import requests
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -99,7 +100,6 @@ def wait_for_port(log_path):
 
 
 def wait_for_items(url, token):
-    import requests
     deadline = time.time() + 60
     while time.time() < deadline:
         answer = requests.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=30)

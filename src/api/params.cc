@@ -40,15 +40,24 @@ bool boolParam(const http::Request& request, const std::string& name, bool fallb
               fmt::format("query parameter {}: \"{}\" is not true or false", name, *text));
 }
 
-std::string namespaceParam(const http::Request& request) {
-  const std::string ns = request.queryValue("namespace").value_or("default");
+namespace {
+
+// `ns`, or a BadRequest that names where it came from (`field`).
+std::string checkedNamespace(const std::string& ns, const std::string& field) {
   if (!core::isDns1123Label(ns)) {
     throw Error(ErrorCode::BadRequest,
-                fmt::format("query parameter namespace: \"{}\" is not a valid namespace name; use "
-                            "lowercase letters, digits and '-'",
-                            ns));
+                fmt::format("{}: \"{}\" is not a valid namespace name; use lowercase letters, "
+                            "digits and '-'",
+                            field, ns));
   }
   return ns;
+}
+
+}  // namespace
+
+std::string namespaceParam(const http::Request& request) {
+  return checkedNamespace(request.queryValue("namespace").value_or("default"),
+                          "query parameter namespace");
 }
 
 std::string writeNamespace(const http::Request& request, const nlohmann::json& body) {
@@ -66,14 +75,7 @@ std::string writeNamespace(const http::Request& request, const nlohmann::json& b
                             "the same in both",
                             *fromBody, *fromQuery));
   }
-  const std::string ns = fromBody ? *fromBody : fromQuery.value_or("default");
-  if (!core::isDns1123Label(ns)) {
-    throw Error(ErrorCode::BadRequest,
-                fmt::format("namespace: \"{}\" is not a valid namespace name; use lowercase "
-                            "letters, digits and '-'",
-                            ns));
-  }
-  return ns;
+  return checkedNamespace(fromBody ? *fromBody : fromQuery.value_or("default"), "namespace");
 }
 
 void readSinceParams(const http::Request& request, const std::string& secondsName,

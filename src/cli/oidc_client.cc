@@ -267,7 +267,6 @@ void LoopbackReceiver::expect(const std::string& state) {
 std::string LoopbackReceiver::waitForCode(const std::string& state, const std::string& issuer,
                                           std::chrono::seconds timeout) {
   std::unique_lock lock(impl_->mutex);
-  impl_->state = state;  // in case expect() was not called
   if (!impl_->arrived.wait_for(lock, timeout, [this] { return impl_->query.has_value(); })) {
     throw Error(ErrorCode::Unavailable,
                 fmt::format("no sign-in within {} s; run `waxctl login` again, or use --device "

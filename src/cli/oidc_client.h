@@ -67,7 +67,8 @@ class LoopbackReceiver {
   std::string redirectUri() const;
   // The state of the sign-in to wait for; redirects carrying any other are ignored.
   void expect(const std::string& state);
-  // The code of a redirect carrying `state` (and the issuer, when the provider names it);
+  // The code of the redirect carrying `state`, which expect() must have named before the
+  // browser was sent (and the issuer, when the provider names it);
   // throws for an error redirect, a wrong state or issuer, or when `timeout` passes.
   std::string waitForCode(const std::string& state, const std::string& issuer,
                           std::chrono::seconds timeout);
