@@ -77,10 +77,10 @@ up() {
   rm -f "$dir/issuer"
   (cd "$oidc" && exec node provider.mjs "$config") </dev/null >"$dir/provider.log" 2>&1 &
   echo $! >"$dir/provider.pid"
-  wait_for 30 "the provider's port" listening_url
+  wait_for 120 "the provider's port" listening_url
   local issuer
   issuer=$(listening_url)
-  wait_for 30 "the discovery document" curl -sf "$issuer/.well-known/openid-configuration"
+  wait_for 60 "the discovery document" curl -sf "$issuer/.well-known/openid-configuration"
   echo "$issuer" >"$dir/issuer"
   echo "$issuer"
 }
