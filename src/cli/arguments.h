@@ -4,6 +4,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/url.h"
+
 // Checks of waxctl arguments that the parser cannot express. Each throws UsageError naming the
 // argument, the rule it breaks and what to give instead.
 namespace wax::cli {
@@ -20,8 +22,5 @@ std::chrono::seconds parseTimeout(const std::string& argument, const std::string
 inline constexpr const char* kConditionTypes[] = {"Ready", "Progressing", "Degraded", "Suspended",
                                                   "Completed"};
 void checkConditionType(const std::string& type);
-
-// `url` without any "user:password@", so that messages never echo credentials.
-std::string redactUrl(std::string_view url);
 
 }  // namespace wax::cli

@@ -92,18 +92,6 @@ std::unique_ptr<httplib::Client> connect(const std::string& url, time_t readTime
 
 Client::Client(Connection connection) : connection_(std::move(connection)) {}
 
-std::string urlEncode(std::string_view text) {
-  std::string encoded;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      encoded += static_cast<char>(c);
-    } else {
-      encoded += fmt::format("%{:02X}", c);
-    }
-  }
-  return encoded;
-}
-
 namespace {
 
 // "a%20b" -> "a b", for the query of an in-process request.

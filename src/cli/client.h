@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/url.h"
 #include "http/server.h"
 
 // The HTTP client waxctl uses to talk to a WaxAPI (cpp-httplib underneath). Error answers become
@@ -56,8 +57,5 @@ class Client {
 
   Connection connection_;
 };
-
-// Escapes a string for use in a URL query or path segment.
-std::string urlEncode(std::string_view text);
 
 }  // namespace wax::cli

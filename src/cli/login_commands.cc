@@ -14,12 +14,14 @@
 #include "cli/arguments.h"
 #include "cli/commands.h"
 #include "cli/login.h"
-#include "cli/oidc_client.h"
+#include "auth/oidc_client.h"
 #include "common/error.h"
 
 extern char** environ;
 
 namespace wax::cli {
+
+namespace oidc = auth::oidc;
 
 namespace {
 
@@ -121,7 +123,7 @@ oidc::Tokens browserLogin(const oidc::Endpoints& endpoints, const LoginFlags& fl
   const std::string code =
       receiver.waitForCode(state, endpoints.issuer, std::chrono::seconds(flags.timeoutSeconds));
   oidc::Tokens tokens =
-      oidc::exchangeCode(endpoints, flags.clientId, code, pkce, receiver.redirectUri(), http);
+      oidc::exchangeCode(endpoints, oidc::Client{flags.clientId}, code, pkce, receiver.redirectUri(), http);
   // The ID token answers this request only if it carries our nonce (OpenID Connect 3.1.3.7).
   if (!tokens.idToken.empty()) {
     const auto claims = oidc::unverifiedClaims(tokens.idToken);
@@ -219,7 +221,7 @@ void logout(Context& context) {
   bool revoked = false;
   try {
     const oidc::HttpOptions http{session->caFile, 5};
-    revoked = oidc::revoke(oidc::discover(session->issuer, http), session->clientId,
+    revoked = oidc::revoke(oidc::discover(session->issuer, http), oidc::Client{session->clientId},
                            session->refreshToken, http);
   } catch (const Error&) {
   }
@@ -261,7 +263,7 @@ Session refreshed(Session session) {
                             redactUrl(session.server), error.what()));
   }
   try {
-    tokens = oidc::refresh(endpoints, session.clientId, session.refreshToken, http);
+    tokens = oidc::refresh(endpoints, oidc::Client{session.clientId}, session.refreshToken, http);
   } catch (const Error& error) {
     throw Error(ErrorCode::Unauthorized,
                 fmt::format("your session with {} could not be renewed ({}); {}",

@@ -36,4 +36,13 @@ std::optional<std::chrono::system_clock::time_point> parseRfc3339(const std::str
   return std::chrono::system_clock::from_time_t(::timegm(&tm) - offset);
 }
 
+std::string formatRfc3339(std::chrono::system_clock::time_point time) {
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(time);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return buffer;
+}
+
 }  // namespace wax

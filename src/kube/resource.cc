@@ -26,17 +26,4 @@ std::string Resource::objectPath(std::string_view ns, std::string_view name,
   return path;
 }
 
-std::string urlEncode(std::string_view value) {
-  std::string out;
-  out.reserve(value.size());
-  for (unsigned char c : value) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += fmt::format("%{:02X}", c);
-    }
-  }
-  return out;
-}
-
 }  // namespace wax::kube

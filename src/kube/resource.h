@@ -3,6 +3,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/url.h"
+
 // A Kubernetes resource type as the REST API addresses it: group, version and the plural
 // resource name, plus whether objects live in a namespace. Paths are built from these, never
 // from a kind, so no discovery round trip is needed.
@@ -46,8 +48,5 @@ inline const Resource kPodMonitors{"monitoring.coreos.com", "v1", "podmonitors",
 inline const Resource kSubjectAccessReviews{"authorization.k8s.io", "v1", "subjectaccessreviews",
                                             "SubjectAccessReview", false};
 }  // namespace resources
-
-// Percent-encodes a query parameter value (RFC 3986 unreserved characters pass through).
-std::string urlEncode(std::string_view value);
 
 }  // namespace wax::kube

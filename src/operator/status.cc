@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "common/time.h"
 #include "operator/events.h"
 
 namespace wax::operator_ {
@@ -30,12 +31,7 @@ std::string_view toString(RunPhase phase) {
 }
 
 std::string nowRfc3339() {
-  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return buffer;
+  return formatRfc3339(std::chrono::system_clock::now());
 }
 
 namespace {

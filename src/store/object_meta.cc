@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <ctime>
 
+#include "common/time.h"
+
 namespace wax::store {
 namespace {
 
@@ -117,12 +119,7 @@ std::string newUid() {
 }
 
 std::string formatTimestamp(std::chrono::system_clock::time_point time) {
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(time);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char buffer[32];
-  std::strftime(buffer, sizeof(buffer), "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return buffer;
+  return formatRfc3339(time);
 }
 
 json desiredState(const json& object) {

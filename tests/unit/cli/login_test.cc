@@ -6,10 +6,12 @@
 #include <gtest/gtest.h>
 
 #include "cli/credentials.h"
-#include "cli/oidc_client.h"
+#include "auth/oidc_client.h"
 #include "common/error.h"
 
 namespace wax::cli {
+
+namespace oidc = auth::oidc;
 namespace {
 
 TEST(PkceTest, ChallengeIsTheS256OfTheVerifier) {

@@ -9,15 +9,23 @@
 
 #include <nlohmann/json.hpp>
 
-// The OAuth 2.0 and OpenID Connect moves of `waxctl login` as a public native client (RFC 8252):
-// the authorization code flow with PKCE S256 through a browser and a loopback redirect, the
-// device authorization flow (RFC 8628), refresh and revocation. Tokens come straight from the
-// provider's token endpoint, so their signatures are the WaxAPI's to check, not waxctl's.
-namespace wax::cli::oidc {
+// The OAuth 2.0 and OpenID Connect moves of a client: the authorization code flow with PKCE S256,
+// the device authorization flow (RFC 8628), refresh and revocation. `waxctl login` is a public
+// native client (RFC 8252) with a loopback redirect; the dashboard's server is a confidential
+// client, or a public one when the provider is set up so. Tokens come straight from the
+// provider's token endpoint; whoever accepts them checks their signatures.
+namespace wax::auth::oidc {
 
 struct HttpOptions {
   std::string caFile;  // a CA bundle for the provider's TLS; empty: the system's
   int timeoutSeconds = 15;
+};
+
+// Who asks the provider: a public client sends its id alone, a confidential one also proves
+// its secret (client_secret_basic, RFC 6749 section 2.3.1).
+struct Client {
+  std::string id;
+  std::string secret;  // empty: a public client
 };
 
 // The provider's endpoints, from its discovery document.
@@ -27,6 +35,7 @@ struct Endpoints {
   std::string token;
   std::string deviceAuthorization;  // empty when the provider offers no device flow
   std::string revocation;           // empty when it offers no revocation
+  std::string endSession;           // RP-initiated logout; empty when it offers none
 };
 
 struct Tokens {
@@ -78,11 +87,10 @@ class LoopbackReceiver {
   std::unique_ptr<Impl> impl_;
 };
 
-Tokens exchangeCode(const Endpoints& endpoints, const std::string& clientId,
-                    const std::string& code, const Pkce& pkce, const std::string& redirectUri,
-                    const HttpOptions& http);
-Tokens refresh(const Endpoints& endpoints, const std::string& clientId,
-               const std::string& refreshToken, const HttpOptions& http);
+Tokens exchangeCode(const Endpoints& endpoints, const Client& client, const std::string& code,
+                    const Pkce& pkce, const std::string& redirectUri, const HttpOptions& http);
+Tokens refresh(const Endpoints& endpoints, const Client& client, const std::string& refreshToken,
+               const HttpOptions& http);
 
 struct DeviceGrant {
   std::string deviceCode;
@@ -101,11 +109,11 @@ Tokens pollDeviceFlow(const Endpoints& endpoints, const std::string& clientId,
                       std::chrono::seconds timeout);
 
 // Asks the provider to forget a refresh token; best effort (false when it could not).
-bool revoke(const Endpoints& endpoints, const std::string& clientId, const std::string& token,
+bool revoke(const Endpoints& endpoints, const Client& client, const std::string& token,
             const HttpOptions& http);
 
 // The claims of a JWT without checking its signature (see the note at the top); nullopt when
 // it is not a JWT.
 std::optional<nlohmann::json> unverifiedClaims(const std::string& token);
 
-}  // namespace wax::cli::oidc
+}  // namespace wax::auth::oidc

@@ -1,4 +1,4 @@
-#include "cli/oidc_client.h"
+#include "auth/oidc_client.h"
 
 #include <openssl/rand.h>
 #include <openssl/sha.h>
@@ -12,11 +12,10 @@
 #include <httplib.h>
 
 #include "auth/jwt.h"
-#include "cli/arguments.h"
-#include "cli/client.h"
 #include "common/error.h"
+#include "common/url.h"
 
-namespace wax::cli::oidc {
+namespace wax::auth::oidc {
 
 namespace {
 
@@ -93,12 +92,19 @@ json getJson(const std::string& url, const HttpOptions& http) {
   return parseAnswer(url, result);
 }
 
-// A form POST to one of the provider's endpoints, as a public client (client_id in the body).
-// Returns the status and the JSON answer.
-std::pair<int, json> postForm(const std::string& url, const httplib::Params& params,
+// A form POST to one of the provider's endpoints. A public client names itself in the body; a
+// confidential one authenticates with HTTP Basic, its id and secret form-encoded first (RFC 6749
+// section 2.3.1). Returns the status and the JSON answer.
+std::pair<int, json> postForm(const std::string& url, httplib::Params params, const Client& client,
                               const HttpOptions& http) {
   const auto [origin, path] = splitUrl(url);
-  auto result = clientFor(origin, http)->Post(path, params);
+  auto connection = clientFor(origin, http);
+  if (client.secret.empty()) {
+    params.emplace("client_id", client.id);
+  } else {
+    connection->set_basic_auth(urlEncode(client.id), urlEncode(client.secret));
+  }
+  auto result = connection->Post(path, params);
   if (!result) {
     unreachable(url, result.error());
   }
@@ -131,8 +137,8 @@ Tokens tokensOf(const json& answer) {
 }
 
 Tokens requestTokens(const Endpoints& endpoints, const httplib::Params& params,
-                     const HttpOptions& http, const char* what) {
-  auto [status, answer] = postForm(endpoints.token, params, http);
+                     const Client& client, const HttpOptions& http, const char* what) {
+  auto [status, answer] = postForm(endpoints.token, params, client, http);
   if (status != 200) {
     throw Error(ErrorCode::Unauthorized,
                 fmt::format("the provider refused {}: {}", what, oauthError(answer)));
@@ -165,6 +171,7 @@ Endpoints discover(const std::string& issuer, const HttpOptions& http) {
   endpoints.token = stringOf(document, "token_endpoint");
   endpoints.deviceAuthorization = stringOf(document, "device_authorization_endpoint");
   endpoints.revocation = stringOf(document, "revocation_endpoint");
+  endpoints.endSession = stringOf(document, "end_session_endpoint");
   if (endpoints.token.empty()) {
     throw Error(ErrorCode::Unavailable, "the provider's discovery document has no token_endpoint");
   }
@@ -300,24 +307,21 @@ std::string LoopbackReceiver::waitForCode(const std::string& state, const std::s
   return value("code");
 }
 
-Tokens exchangeCode(const Endpoints& endpoints, const std::string& clientId,
-                    const std::string& code, const Pkce& pkce, const std::string& redirectUri,
-                    const HttpOptions& http) {
+Tokens exchangeCode(const Endpoints& endpoints, const Client& client, const std::string& code,
+                    const Pkce& pkce, const std::string& redirectUri, const HttpOptions& http) {
   return requestTokens(endpoints,
                        {{"grant_type", "authorization_code"},
                         {"code", code},
                         {"code_verifier", pkce.verifier},
-                        {"redirect_uri", redirectUri},
-                        {"client_id", clientId}},
-                       http, "the sign-in code");
+                        {"redirect_uri", redirectUri}},
+                       client, http, "the sign-in code");
 }
 
-Tokens refresh(const Endpoints& endpoints, const std::string& clientId,
-               const std::string& refreshToken, const HttpOptions& http) {
-  return requestTokens(
-      endpoints,
-      {{"grant_type", "refresh_token"}, {"refresh_token", refreshToken}, {"client_id", clientId}},
-      http, "to refresh the session");
+Tokens refresh(const Endpoints& endpoints, const Client& client, const std::string& refreshToken,
+               const HttpOptions& http) {
+  return requestTokens(endpoints,
+                       {{"grant_type", "refresh_token"}, {"refresh_token", refreshToken}}, client,
+                       http, "to refresh the session");
 }
 
 DeviceGrant startDeviceFlow(const Endpoints& endpoints, const std::string& clientId,
@@ -328,7 +332,7 @@ DeviceGrant startDeviceFlow(const Endpoints& endpoints, const std::string& clien
                 "(without --device)");
   }
   auto [status, answer] =
-      postForm(endpoints.deviceAuthorization, {{"client_id", clientId}, {"scope", scopes}}, http);
+      postForm(endpoints.deviceAuthorization, {{"scope", scopes}}, Client{clientId}, http);
   if (status != 200) {
     throw Error(ErrorCode::Unauthorized,
                 fmt::format("the provider refused the device sign-in: {}", oauthError(answer)));
@@ -350,14 +354,13 @@ Tokens pollDeviceFlow(const Endpoints& endpoints, const std::string& clientId,
                       const DeviceGrant& grant, const HttpOptions& http,
                       std::chrono::seconds timeout) {
   const httplib::Params params = {{"grant_type", "urn:ietf:params:oauth:grant-type:device_code"},
-                                  {"device_code", grant.deviceCode},
-                                  {"client_id", clientId}};
+                                  {"device_code", grant.deviceCode}};
   const auto deadline = std::chrono::steady_clock::now() +
                         std::min(timeout, std::chrono::seconds(grant.expiresInSeconds));
   int interval = grant.intervalSeconds;
   while (std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::seconds(interval));
-    auto [status, answer] = postForm(endpoints.token, params, http);
+    auto [status, answer] = postForm(endpoints.token, params, Client{clientId}, http);
     if (status == 200) {
       return tokensOf(answer);
     }
@@ -373,15 +376,15 @@ Tokens pollDeviceFlow(const Endpoints& endpoints, const std::string& clientId,
               "no one approved the device code in time; run `waxctl login --device` again");
 }
 
-bool revoke(const Endpoints& endpoints, const std::string& clientId, const std::string& token,
+bool revoke(const Endpoints& endpoints, const Client& client, const std::string& token,
             const HttpOptions& http) {
   if (endpoints.revocation.empty() || token.empty()) {
     return false;
   }
   try {
-    auto [status, answer] = postForm(
-        endpoints.revocation,
-        {{"token", token}, {"token_type_hint", "refresh_token"}, {"client_id", clientId}}, http);
+    auto [status, answer] =
+        postForm(endpoints.revocation, {{"token", token}, {"token_type_hint", "refresh_token"}},
+                 client, http);
     return status == 200;
   } catch (const Error&) {
     return false;
@@ -406,4 +409,4 @@ std::optional<json> unverifiedClaims(const std::string& token) {
   return claims;
 }
 
-}  // namespace wax::cli::oidc
+}  // namespace wax::auth::oidc
