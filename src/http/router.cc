@@ -31,14 +31,25 @@ static bool isParam(const std::string& segment) {
   return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
 }
 
+static bool isTail(const std::string& segment) {
+  return segment.size() > 5 && segment.ends_with("...}") && isParam(segment);
+}
+
 static bool matchSegments(const std::vector<std::string>& pattern,
                           const std::vector<std::string>& path,
                           std::map<std::string, std::string>& params) {
-  if (pattern.size() != path.size()) {
+  const bool tail = !pattern.empty() && isTail(pattern.back());
+  if (tail ? path.size() < pattern.size() : pattern.size() != path.size()) {
     return false;
   }
   for (size_t i = 0; i < pattern.size(); ++i) {
-    if (isParam(pattern[i])) {
+    if (tail && i + 1 == pattern.size()) {
+      std::string rest = path[i];
+      for (size_t j = i + 1; j < path.size(); ++j) {
+        rest += "/" + path[j];
+      }
+      params[pattern[i].substr(1, pattern[i].size() - 5)] = std::move(rest);
+    } else if (isParam(pattern[i])) {
       params[pattern[i].substr(1, pattern[i].size() - 2)] = path[i];
     } else if (pattern[i] != path[i]) {
       return false;

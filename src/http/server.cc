@@ -110,6 +110,7 @@ class Server::Impl {
 
   ServerOptions options_;
   Dispatcher dispatcher_;
+  std::vector<Rewriter> rewriters_;
   httplib::Server server_;
   std::thread thread_;
   std::shared_ptr<spdlog::logger> log_ = logger("http");
@@ -233,6 +234,11 @@ class Server::Impl {
   }
 
   Response answer(Request& request, const httplib::ContentReader* reader) const {
+    for (const auto& rewrite : rewriters_) {
+      if (auto stop = rewrite(request)) {
+        return *stop;
+      }
+    }
     if (request.method == "OPTIONS") {
       return options(request);
     }
@@ -286,6 +292,10 @@ void Server::route(const std::string& method, const std::string& pattern, Handle
 
 void Server::filter(Filter filter) {
   impl_->dispatcher_.filter(std::move(filter));
+}
+
+void Server::rewrite(Rewriter rewriter) {
+  impl_->rewriters_.push_back(std::move(rewriter));
 }
 
 uint16_t Server::start() {

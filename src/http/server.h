@@ -42,12 +42,16 @@ struct Response {
 using Handler = std::function<Response(const Request&)>;
 // Runs before routing; a returned Response ends the request (for example 401).
 using Filter = std::function<std::optional<Response>(const Request&)>;
+// Runs first, and may change the request: the dashboard turns its session cookie into the
+// credentials the session holds, so that the filters and routes see an ordinary request.
+using Rewriter = std::function<std::optional<Response>(Request&)>;
 
 // Where handlers are registered: a Server, or a Dispatcher used in-process.
 class Routes {
  public:
   virtual ~Routes() = default;
-  // `pattern` is a path whose segments may be "{param}", e.g. "/dataflows/{name}/logs".
+  // `pattern` is a path whose segments may be "{param}", e.g. "/dataflows/{name}/logs"; a last
+  // segment "{param...}" takes one or more segments, e.g. "/ui/{page...}" matches "/ui/a/b".
   virtual void route(const std::string& method, const std::string& pattern, Handler handler) = 0;
 };
 
@@ -75,6 +79,7 @@ class Server : public Routes {
 
   void route(const std::string& method, const std::string& pattern, Handler handler) override;
   void filter(Filter filter);
+  void rewrite(Rewriter rewriter);
   // Binds and serves on a background thread. Returns the bound port. Throws wax::Error.
   uint16_t start();
   void stop();
