@@ -6,7 +6,7 @@ PYTHON_ENV := $(HOME)/.cache/wax/python/bytewax-0.21.1
 PYTHON := $(PYTHON_ENV)/bin/python
 CXX_SOURCES = $(shell git ls-files '*.cc' '*.h' 2>/dev/null)
 
-.PHONY: oidc-tests all setup build build-asan format format-check unit unit-asan e2e cluster-tests test \
+.PHONY: oidc-tests all setup web web-tests dashboard-tests build build-asan format format-check unit unit-asan e2e cluster-tests test \
         quickstart bench cluster cluster-down clean
 
 all: build
@@ -17,7 +17,14 @@ setup:
 $(BUILD_DIR)/build.ninja:
 	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-build: setup $(BUILD_DIR)/build.ninja
+# The dashboard's front end (web/, TypeScript) is built first: the binaries carry its files.
+web: setup
+	@bash scripts/build-web.sh
+
+web-tests: web
+	@bash scripts/build-web.sh test
+
+build: setup web $(BUILD_DIR)/build.ninja
 	cmake --build $(BUILD_DIR)
 
 $(ASAN_DIR)/build.ninja:
@@ -43,6 +50,12 @@ unit-asan: build-asan
 e2e: build
 	$(PYTHON) -m pytest -v tests/e2e
 
+# The dashboard in Chromium (Debian's), driven by playwright-core, against a real waxd and a real
+# OpenID provider.
+dashboard-tests: build
+	@bash scripts/testbed/oidc-up.sh install >/dev/null
+	@bash tests/dashboard/run.sh
+
 # Tests against a real control plane (etcd, kube-apiserver, kube-controller-manager), built once
 # from source and cached under ~/.cache/wax/testbed.
 cluster-tests: build
@@ -54,7 +67,8 @@ oidc-tests: build
 	@bash scripts/testbed/oidc-up.sh install >/dev/null
 	$(PYTHON) -m pytest -v tests/oidc
 
-test: setup format-check build unit build-asan unit-asan e2e cluster-tests oidc-tests
+test: setup format-check build web-tests unit build-asan unit-asan e2e dashboard-tests cluster-tests \
+      oidc-tests
 
 # A local Kubernetes control plane without Docker, for trying cluster mode by hand.
 CLUSTER_DIR ?= $(HOME)/.cache/wax/cluster

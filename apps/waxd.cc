@@ -22,6 +22,7 @@
 #include "common/logging.h"
 #include "common/paths.h"
 #include "common/version.h"
+#include "dashboard_flags.h"
 #include "local/local_runtime.h"
 #include "operator/controller.h"
 #include "server_main.h"
@@ -42,6 +43,7 @@ struct Flags {
   int workers = 4;
   wax::ApiFlags api;
   std::string policyFile;
+  wax::DashboardFlags dashboard;
 };
 
 std::string randomToken() {
@@ -132,6 +134,22 @@ struct OpenIdAccess {
   }
 };
 
+// The dashboard signs users in with the provider when it knows its own URL (the provider must
+// send browsers back to a fixed address), and with waxd's one-time links otherwise.
+std::unique_ptr<wax::dashboard::Dashboard> makeDashboard(const Flags& flags,
+                                                         const std::string& token) {
+  wax::DashboardFlags dashboard = flags.dashboard;
+  if (dashboard.url.empty() && flags.port != 0) {
+    dashboard.url = fmt::format("http://{}:{}", flags.host, flags.port);
+  }
+  if (!flags.api.authIssuer.empty() && dashboard.url.empty()) {
+    wax::logger("waxd")->warn(
+        "the dashboard signs in with one-time links (`waxctl local dashboard`), not the "
+        "provider: give --port or --dashboard-url for provider sign-in");
+  }
+  return wax::makeDashboard(dashboard, flags.api, token);
+}
+
 int run(const Flags& flags) {
   const sigset_t stopSignals = wax::blockStopSignals();  // before any thread starts
   // The store holds environment values and S3 keys, the logs what dataflows print: the data
@@ -173,14 +191,18 @@ int run(const Flags& flags) {
   wax::api::registerHealthRoutes(server);
   wax::api::registerDocsRoutes(server);
   wax::http::registerMetricsRoute(server, registry);
+  auto dashboard = makeDashboard(flags, token);
+  server.rewrite(dashboard->credentials());
+  dashboard->registerRoutes(server);
+  using wax::dashboard::Dashboard;
   std::optional<OpenIdAccess> openId;
   if (flags.api.authIssuer.empty()) {
-    server.filter(wax::api::bearerTokenFilter(token));
+    server.filter(Dashboard::exceptPublicPaths(wax::api::bearerTokenFilter(token)));
     wax::api::registerPlatformRoutes(server, context);
     wax::api::registerResourceRoutes(server, context);
   } else {
     openId.emplace(flags, server, token);
-    server.filter(openId->routes.filter());
+    server.filter(Dashboard::exceptPublicPaths(openId->routes.filter()));
     wax::api::registerAuthRoutes(server, wax::loginConfig(flags.api), openId->routes.whoami());
     wax::api::registerPlatformRoutes(openId->routes, context);
     wax::api::registerResourceRoutes(openId->routes, context);
@@ -242,6 +264,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(int64_t{0}, int64_t{600000}))
       ->capture_default_str();
   wax::addOidcFlags(app, flags.api, false);
+  wax::addDashboardFlags(app, flags.dashboard);
   auto* policy = app.add_option("--policy", flags.policyFile,
                                 "With --auth-issuer: the file saying which users and groups "
                                 "may do what in which namespaces (see docs/local-mode.md)")

@@ -15,6 +15,7 @@ apt_packages=(
   libsqlite3-dev libssl-dev libspdlog-dev libfmt-dev libcli11-dev libgtest-dev libgmock-dev
   libcpp-httplib-dev libbenchmark-dev prometheus-cpp-dev wrk
   python3 python3-venv python3-dev
+  chromium
 )
 
 sudo_if_needed() {

@@ -3,8 +3,11 @@
 //   /api/v1/namespaces/{ns}/dataflows[/{name}]             list, create, get, replace, delete
 //   /api/v1/namespaces/{ns}/dataflows/{name}/processes     the processes and their state
 //   /api/v1/namespaces/{ns}/dataflows/{name}/log           a process's log (follow streams)
+//   /api/v1/namespaces/{ns}/dataflows/{name}/graph         a process's graph of steps (bytewax's)
+//   /api/v1/namespaces/{ns}/dataflows/{name}/metrics       a process's Prometheus metrics
 //   /api/v1/namespaces/{ns}/configmaps[/{name}]            the code objects
 #include <chrono>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -229,6 +232,22 @@ void registerResourceRoutes(http::Routes& server, ApiContext& context) {
     return logResponse(context, request.pathParams.at("namespace"), request.pathParams.at("name"),
                        options, boolParam(request, "follow", false));
   });
+  // The process's own view, for the dashboard: bytewax's graph of steps and its metrics.
+  for (const auto& [suffix, path, type] :
+       {std::tuple{"/graph", "/dataflow", "application/json"},
+        std::tuple{"/metrics", "/metrics", "text/plain; version=0.0.4; charset=utf-8"}}) {
+    server.route("GET", item + suffix, [&context, path, type](const http::Request& request) {
+      const std::string ns = request.pathParams.at("namespace");
+      const std::string name = request.pathParams.at("name");
+      context.store.get(kDataflows, ns, name);  // NotFound for an unknown dataflow
+      http::Response response;
+      response.contentType = type;
+      response.body =
+          context.runtime.processApi(ns, name, intParam(request, "process").value_or(0), path);
+      response.headers["Cache-Control"] = "no-store";
+      return response;
+    });
+  }
   server.route("GET", "/api/v1/namespaces", [&context](const http::Request&) {
     nlohmann::json items = nlohmann::json::array();
     for (const auto& ns : context.store.namespaces()) {

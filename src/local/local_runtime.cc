@@ -5,6 +5,7 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <httplib.h>
 
 #include "common/error.h"
 #include "common/logging.h"
@@ -236,6 +237,35 @@ std::vector<ProcessInfo> LocalRuntime::processes(const std::string& ns, const st
                                  process.running, process.ready, process.pid, process.exitCode});
   }
   return result;
+}
+
+// The process's port comes from the supervisor, which waits on it for readiness; bytewax
+// answers there on loopback only.
+std::string LocalRuntime::processApi(const std::string& ns, const std::string& name,
+                                     int64_t process, const std::string& path) {
+  const std::string key = keyOf(ns, name);
+  const auto group = supervisor_->status(key);
+  if (!group || process < 0 || process >= static_cast<int64_t>(group->processes.size())) {
+    throw Error(ErrorCode::NotFound,
+                fmt::format("dataflow {} has no process {} running", key, process));
+  }
+  const auto& status = group->processes[static_cast<size_t>(process)];
+  if (!status.running || status.readinessPort == 0) {
+    throw Error(ErrorCode::Unavailable,
+                fmt::format("process {} of dataflow {} is not running", process, key));
+  }
+  httplib::Client client("127.0.0.1", status.readinessPort);
+  client.set_connection_timeout(2);
+  client.set_read_timeout(5);
+  const auto result = client.Get(path);
+  if (!result || result->status != 200) {
+    throw Error(
+        ErrorCode::Unavailable,
+        fmt::format("process {} of dataflow {} does not answer {} yet{}", process, key, path,
+                    result ? fmt::format(" (it said {})", result->status)
+                           : std::string(" (its API is not up)")));
+  }
+  return result->body;
 }
 
 }  // namespace wax::local

@@ -32,6 +32,8 @@ class LocalRuntime : public operator_::Runtime {
   std::string runId(const core::Dataflow& dataflow) override;
   operator_::RunState sync(const core::Dataflow& dataflow, bool run) override;
   void cleanup(const std::string& ns, const std::string& name) override;
+  std::string processApi(const std::string& ns, const std::string& name, int64_t process,
+                         const std::string& path) override;
   std::vector<operator_::ProcessInfo> processes(const std::string& ns,
                                                 const std::string& name) override;
   void readLogs(const std::string& ns, const std::string& name,

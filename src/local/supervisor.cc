@@ -274,6 +274,7 @@ std::optional<GroupStatus> Supervisor::Impl::status(const std::string& key) cons
   status.processes.clear();
   for (const Process& process : it->second.processes) {
     status.processes.push_back(process.status);
+    status.processes.back().readinessPort = process.spec.readinessPort.value_or(0);
   }
   return status;
 }

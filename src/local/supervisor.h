@@ -45,6 +45,7 @@ struct ProcessStatus {
   bool ready = false;
   std::optional<int> exitCode;  // of the last exit
   std::optional<int> signal;    // set when the last exit was by a signal
+  uint16_t readinessPort = 0;   // the spec's readiness port; 0 when it has none
 };
 
 struct GroupStatus {

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "common/error.h"
 #include "core/dataflow.h"
 
 // The runtime seam: what makes a dataflow run. The reconciler decides whether a dataflow should
@@ -96,6 +97,16 @@ class Runtime {
     (void)ns;
     (void)name;
     return {};
+  }
+  // What a running process's dataflow API answers at `path`: bytewax serves its graph at
+  // "/dataflow" and its Prometheus metrics at "/metrics". Throws wax::Error: NotFound for a
+  // process the dataflow does not have, Unavailable while it does not run or does not answer.
+  virtual std::string processApi(const std::string& ns, const std::string& name, int64_t process,
+                                 const std::string& path) {
+    (void)process;
+    (void)path;
+    throw Error(ErrorCode::Unavailable, "this runtime cannot reach the dataflow API of " + ns +
+                                            "/" + name + "'s processes yet");
   }
 };
 using RuntimePtr = std::unique_ptr<Runtime>;
