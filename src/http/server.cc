@@ -162,6 +162,15 @@ class Server::Impl {
                                      [this](bool) { --openStreams_; });
   }
 
+  // cpp-httplib gzips a body whose client accepts it, and its compressor holds the output
+  // until the end: a log follow or a watch would send nothing for as long as it lasts to such
+  // a client (every browser, Python's requests). A stream is sent as written instead. The
+  // library reads Accept-Encoding after the handler returns, from its own non-const Request
+  // (process_request's local), so removing the header here is safe.
+  static void keepUncompressed(const httplib::Request& raw) {
+    const_cast<httplib::Request&>(raw).headers.erase("Accept-Encoding");
+  }
+
   // Reads the body of a request that passed the filters, up to the limit. The library's own
   // limit applies only to bodies that announce their length; a chunked body would otherwise be
   // read whole, by anyone, before the token is checked.
@@ -264,6 +273,7 @@ class Server::Impl {
       out.status = response.status;
     }
     if (response.stream) {
+      keepUncompressed(raw);
       streamBody(out, response.contentType, std::move(response.stream));
     } else {
       out.set_content(response.body, response.contentType);
