@@ -126,7 +126,8 @@ class CachedLists {
  public:
   static constexpr std::chrono::seconds kFresh{2};
 
-  explicit CachedLists(wax::kube::Client& own) : cache_(own), reviews_(own) {}
+  CachedLists(wax::kube::Client& own, wax::cluster::AccessReviews& reviews)
+      : cache_(own), reviews_(reviews) {}
   void start() { cache_.start(); }
   void stop() { cache_.stop(); }
 
@@ -170,14 +171,60 @@ class CachedLists {
   }
 
   wax::cluster::DataflowCache cache_;
-  wax::cluster::AccessReviews reviews_;
+  wax::cluster::AccessReviews& reviews_;
   std::atomic<int64_t> lastWrite_{0};
+};
+
+// Lists of namespaces: those in which the caller may list Dataflows, found with wax-api's own
+// rights. Listed as the caller, a user bound in some namespaces only would get 403, having
+// no right to list namespaces, and could not learn where to work. Without the rights this
+// needs (list namespaces, create subjectaccessreviews), the list is asked for as the caller.
+class NamespaceLists {
+ public:
+  NamespaceLists(wax::kube::Client& own, wax::cluster::AccessReviews& reviews)
+      : visible_(own, reviews) {}
+
+  std::optional<wax::http::Response> answer(const std::string& key,
+                                            const wax::auth::Identity& who) {
+    if (key != "GET /namespaces" && key != "GET /api/v1/namespaces") {
+      return std::nullopt;
+    }
+    try {
+      return wax::api::namespaceListResponse(key.substr(4), visible_.of(who));
+    } catch (const wax::Error& error) {
+      log()->warn("listing namespaces as the caller: wax-api's own list failed error={}",
+                  error.what());
+      return std::nullopt;
+    }
+  }
+
+ private:
+  wax::cluster::VisibleNamespaces visible_;
+};
+
+// What wax-api answers itself, with its own rights, rather than through the caller's tenant.
+struct OwnAnswers {
+  CachedLists* lists = nullptr;  // null with --no-list-cache
+  NamespaceLists* namespaces = nullptr;
+
+  std::optional<wax::http::Response> answer(const std::string& key,
+                                            const wax::http::Request& request,
+                                            const wax::auth::Identity& who) {
+    if (lists != nullptr && request.method != "GET") {
+      lists->noteWrite();
+      return std::nullopt;
+    }
+    if (auto answer = namespaces->answer(key, who)) {
+      return answer;
+    }
+    return lists != nullptr ? lists->answer(key, request, who) : std::nullopt;
+  }
 };
 
 // Each API route, served by the handlers of the caller's identity. The routes are learnt from
 // a tenant of no one.
 void registerTenantRoutes(wax::http::Server& server, const wax::api::Authenticate& authenticate,
-                          Tenants& tenants, CachedLists* cached, const wax::kube::Config& config,
+                          Tenants& tenants, OwnAnswers& own, const wax::kube::Config& config,
                           const wax::kube::ClientOptions& clientOptions) {
   std::map<std::string, wax::http::Handler> patterns;
   {
@@ -194,12 +241,8 @@ void registerTenantRoutes(wax::http::Server& server, const wax::api::Authenticat
                      return *refusal;
                    }
                    const auto& user = std::get<wax::auth::Identity>(identity);
-                   if (cached != nullptr) {
-                     if (request.method != "GET") {
-                       cached->noteWrite();
-                     } else if (auto answer = cached->answer(key, request, user)) {
-                       return std::move(*answer);
-                     }
+                   if (auto answer = own.answer(key, request, user)) {
+                     return std::move(*answer);
                    }
                    return tenants.of(user)->handlers.at(key)(request);
                  });
@@ -230,12 +273,15 @@ int run(const Flags& flags) {
   wax::http::registerMetricsRoute(server, registry);
   wax::api::registerAuthRoutes(server, wax::loginConfig(flags.api), authenticate);
   wax::kube::Client own(config, clientOptions);
+  wax::cluster::AccessReviews reviews(own);
+  NamespaceLists namespaces(own, reviews);
   std::unique_ptr<CachedLists> cached;
   if (flags.listCache) {
-    cached = std::make_unique<CachedLists>(own);
+    cached = std::make_unique<CachedLists>(own, reviews);
     cached->start();
   }
-  registerTenantRoutes(server, authenticate, tenants, cached.get(), config, clientOptions);
+  OwnAnswers answers{cached.get(), &namespaces};
+  registerTenantRoutes(server, authenticate, tenants, answers, config, clientOptions);
   const uint16_t bound = server.start();
   log()->info("serving version={} address={}:{} issuer={} cluster={}", wax::kVersion, options.host,
               bound, providerOptions.issuer, wax::kube::describe(config));

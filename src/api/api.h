@@ -2,6 +2,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "http/server.h"
 #include "operator/runtime.h"
@@ -26,6 +27,11 @@ void registerHealthRoutes(http::Routes& server);
 // /openapi.json, the OpenAPI 3 document of every route above, and /docs, a page that shows it;
 // they need no token. Every server that serves the API registers them too.
 void registerDocsRoutes(http::Routes& server);
+
+// The answer to GET /namespaces (`route` "/namespaces", the platform's shape) or to
+// GET /api/v1/namespaces (a NamespaceList) that names `names`; wax-api decides them itself.
+http::Response namespaceListResponse(const std::string& route,
+                                     const std::vector<std::string>& names);
 
 // The paths that need no token: health, version, the docs, metrics and the login
 // configuration (a reader of the docs needs them to learn how to get a token).

@@ -270,7 +270,7 @@ void registerActionRoutes(http::Routes& server, ApiContext& context) {
     return json({{"jobs", jobs}});
   });
   server.route("GET", "/namespaces", [&context](const http::Request&) {
-    return json({{"namespaces", context.store.namespaces()}});
+    return namespaceListResponse("/namespaces", context.store.namespaces());
   });
 }
 

@@ -249,12 +249,20 @@ void registerResourceRoutes(http::Routes& server, ApiContext& context) {
     });
   }
   server.route("GET", "/api/v1/namespaces", [&context](const http::Request&) {
-    nlohmann::json items = nlohmann::json::array();
-    for (const auto& ns : context.store.namespaces()) {
-      items.push_back({{"metadata", {{"name", ns}}}});
-    }
-    return json({{"kind", "NamespaceList"}, {"items", items}});
+    return namespaceListResponse("/api/v1/namespaces", context.store.namespaces());
   });
+}
+
+http::Response namespaceListResponse(const std::string& route,
+                                     const std::vector<std::string>& names) {
+  if (route == "/namespaces") {
+    return json({{"namespaces", names}});
+  }
+  nlohmann::json items = nlohmann::json::array();
+  for (const auto& ns : names) {
+    items.push_back({{"metadata", {{"name", ns}}}});
+  }
+  return json({{"kind", "NamespaceList"}, {"items", items}});
 }
 
 }  // namespace wax::api

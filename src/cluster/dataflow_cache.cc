@@ -135,4 +135,39 @@ bool AccessReviews::allowed(const auth::Identity& who, const Question& question)
   return allowed;
 }
 
+VisibleNamespaces::VisibleNamespaces(kube::Client& own, AccessReviews& reviews,
+                                     std::chrono::seconds remember)
+    : own_(own), reviews_(reviews), remember_(remember) {}
+
+std::vector<std::string> VisibleNamespaces::all() {
+  const auto now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard lock(mutex_);
+    if (until_ > now) {
+      return names_;
+    }
+  }
+  std::vector<std::string> names;
+  for (const auto& item : own_.list(kube::resources::kNamespaces, "").items) {
+    names.push_back(item.at("metadata").value("name", ""));
+  }
+  std::lock_guard lock(mutex_);
+  names_ = names;
+  until_ = now + remember_;
+  return names;
+}
+
+std::vector<std::string> VisibleNamespaces::of(const auth::Identity& who) {
+  const std::string group = kube::resources::kDataflows.group;
+  const std::string resource = kube::resources::kDataflows.plural;
+  auto names = all();
+  if (reviews_.allowed(who, {"list", group, resource, ""})) {
+    return names;
+  }
+  std::erase_if(names, [&](const std::string& ns) {
+    return !reviews_.allowed(who, {"list", group, resource, ns});
+  });
+  return names;
+}
+
 }  // namespace wax::cluster

@@ -75,4 +75,28 @@ class AccessReviews {
   std::map<std::string, Answer> answers_;  // guarded by mutex_
 };
 
+// The namespaces in which an identity may list Dataflows: the cluster's namespaces, as
+// wax-api's own client lists them, that RBAC lets it list Dataflows in. A user bound in one
+// namespace only may not list namespaces at all, yet must learn where to work; one who may
+// list Dataflows everywhere gets every namespace for a single review. The cluster's list is
+// remembered for `remember`, and each answer for as long as `reviews` keeps it.
+class VisibleNamespaces {
+ public:
+  VisibleNamespaces(kube::Client& own, AccessReviews& reviews,
+                    std::chrono::seconds remember = std::chrono::seconds(5));
+
+  // Throws wax::Error when wax-api may not list namespaces or make the reviews.
+  std::vector<std::string> of(const auth::Identity& who);
+
+ private:
+  std::vector<std::string> all();
+
+  kube::Client& own_;
+  AccessReviews& reviews_;
+  std::chrono::seconds remember_;
+  std::mutex mutex_;
+  std::vector<std::string> names_;               // guarded by mutex_
+  std::chrono::steady_clock::time_point until_;  // guarded by mutex_
+};
+
 }  // namespace wax::cluster

@@ -1,6 +1,7 @@
 """wax-api on the real control plane with a real OpenID provider: every request needs a token
 the provider signed, and WaxAPI acts as its user through impersonation, so that RBAC decides.
-alice is in the group wax-admins (bound cluster-wide); bob may use one namespace only."""
+alice is in the group wax-admins (bound cluster-wide); bob may use one namespace only; carol,
+in no group, is bound by the one test that needs her."""
 
 import base64
 import re
@@ -30,7 +31,9 @@ SECRET_RULES = [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["*"]}]
 
 @pytest.fixture(scope="module")
 def provider(tmp_path_factory):
-    with OidcProvider(tmp_path_factory.mktemp("oidc"), default_config()) as running:
+    config = default_config()
+    config["users"].append({"username": "carol", "password": "carol-password"})
+    with OidcProvider(tmp_path_factory.mktemp("oidc"), config) as running:
         yield running
 
 
@@ -64,14 +67,14 @@ def rbac(cluster):
                    "subjects": [{"kind": "Group", "name": "wax-admins",
                                  "apiGroup": "rbac.authorization.k8s.io"}]})
 
-    def grant_bob(namespace):
+    def grant(namespace, user="bob"):
         cluster.apply({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
-                       "metadata": {"name": "bob", "namespace": namespace},
+                       "metadata": {"name": user, "namespace": namespace},
                        "roleRef": {"apiGroup": "rbac.authorization.k8s.io",
                                    "kind": "ClusterRole", "name": "wax-api-test-user"},
-                       "subjects": [{"kind": "User", "name": "bob",
+                       "subjects": [{"kind": "User", "name": user,
                                      "apiGroup": "rbac.authorization.k8s.io"}]})
-    return grant_bob
+    return grant
 
 
 def bearer(provider, user):
@@ -346,3 +349,32 @@ def test_cached_lists_are_checked_with_the_callers_rbac(cluster, wax_api, provid
                    what="bob's new right", timeout=30)
     finally:
         cluster.kubectl("delete", "namespace", other, "--wait=false", check=False)
+
+
+def test_a_user_bound_in_one_namespace_lists_exactly_that_one(cluster, wax_api, provider, rbac,
+                                                              namespace):
+    """carol may not list namespaces (no role grants it); she may use one namespace. Both lists
+    of namespaces name exactly that one, and never another; alice, who may list Dataflows
+    everywhere, gets every namespace."""
+    rbac(namespace, user="carol")
+    carol, alice = bearer(provider, "carol"), bearer(provider, "alice")
+
+    def names(headers, path):
+        answer = requests.get(f"{wax_api}{path}", headers=headers, timeout=30)
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        return (body["namespaces"] if path == "/namespaces"
+                else [item["metadata"]["name"] for item in body["items"]])
+
+    seen = []
+
+    def carols(path):
+        seen.append(names(carol, path))
+        return seen[-1] == [namespace]
+    # The cluster's list is remembered for 5 s: the new namespace may show a moment later.
+    wait_until(lambda: carols("/namespaces"), what="carol's namespace", timeout=30)
+    assert carols("/api/v1/namespaces")
+    assert all(set(listed) <= {namespace} for listed in seen), seen
+    for path in ("/namespaces", "/api/v1/namespaces"):
+        assert {namespace, "default", "kube-system"} <= set(names(alice, path))
+
