@@ -221,6 +221,25 @@ struct OwnAnswers {
   }
 };
 
+// Checks the token of a request that has a body before the body is read, so that no one
+// without a valid token can make wax-api read (and hold) up to --max-body-mib first. The route
+// checks it again, from the authenticator's memory. Requests without a body are left to the
+// route, so that their token is verified once.
+wax::http::Filter tokenBeforeBody(const wax::api::Authenticate& authenticate) {
+  return [authenticate](const wax::http::Request& request) -> std::optional<wax::http::Response> {
+    const bool hasBody =
+        request.method == "POST" || request.method == "PUT" || request.method == "PATCH";
+    if (!hasBody || wax::api::isPublicPath(request.path)) {
+      return std::nullopt;
+    }
+    auto identity = authenticate(request);
+    if (auto* refusal = std::get_if<wax::http::Response>(&identity)) {
+      return std::move(*refusal);
+    }
+    return std::nullopt;
+  };
+}
+
 // Each API route, served by the handlers of the caller's identity. The routes are learnt from
 // a tenant of no one.
 void registerTenantRoutes(wax::http::Server& server, const wax::api::Authenticate& authenticate,
@@ -268,6 +287,7 @@ int run(const Flags& flags) {
   const auto [host, port] = wax::flags::splitListenAddress(flags.address);
   const auto options = wax::serverOptions(flags.api, host, port, metrics);
   wax::http::Server server(options);
+  server.filter(tokenBeforeBody(authenticate));
   wax::api::registerHealthRoutes(server);
   wax::api::registerDocsRoutes(server);
   wax::http::registerMetricsRoute(server, registry);

@@ -4,10 +4,14 @@ alice is in the group wax-admins (bound cluster-wide); bob may use one namespace
 in no group, is bound by the one test that needs her."""
 
 import base64
+import http.client
+import json
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 import requests
@@ -377,4 +381,24 @@ def test_a_user_bound_in_one_namespace_lists_exactly_that_one(cluster, wax_api, 
     assert all(set(listed) <= {namespace} for listed in seen), seen
     for path in ("/namespaces", "/api/v1/namespaces"):
         assert {namespace, "default", "kube-system"} <= set(names(alice, path))
+
+
+def test_the_token_is_checked_before_the_body_is_read(wax_api, namespace, cluster):
+    """A chunked body without a token: the 401 comes at once, while the body is still unsent
+    (reading it first would wait for the rest, up to --io-timeout, 30 s here)."""
+    url = urlparse(wax_api)
+    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
+    body = json.dumps(manifest(namespace, "unsent")).encode()
+    started = time.monotonic()
+    connection.putrequest("POST", f"/api/v1/namespaces/{namespace}/dataflows")
+    connection.putheader("Transfer-Encoding", "chunked")
+    connection.putheader("Content-Type", "application/json")
+    connection.endheaders()
+    connection.send(b"%x\r\n%s\r\n" % (len(body), body))  # and never the last chunk
+    answer = connection.getresponse()
+    assert answer.status == 401, answer.read()
+    assert time.monotonic() - started < 5
+    connection.close()
+    assert cluster.kubectl("get", "dataflow", "unsent", "-n", namespace,
+                           check=False).returncode != 0
 
