@@ -41,22 +41,33 @@ def provider(tmp_path_factory):
         yield running
 
 
-@pytest.fixture(scope="module")
-def wax_api(cluster, provider, tmp_path_factory):
-    log_path = tmp_path_factory.mktemp("wax-api") / "wax-api.log"
+def start_wax_api(cluster, provider, log_path, *flags):
+    """wax-api for `provider`'s tokens on a free port; returns the process and its URL."""
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             [str(BIN / "wax-api"), "--kubeconfig", str(cluster.kubeconfig), "--listen",
              "127.0.0.1:0", "--auth-issuer", provider.issuer, "--client-id", "waxctl",
-             "--audience", WAX_API, "--cors-allow-origin", DASHBOARD_ORIGIN,
-             "--max-body-mib", "1", "--login-scopes", LOGIN_SCOPES],
+             "--audience", WAX_API, *flags],
             stdout=log, stderr=subprocess.STDOUT)
     port = wait_until(lambda: re.search(r"address=127\.0\.0\.1:(\d+)", log_path.read_text()),
                       what="wax-api serving").group(1)
-    yield f"http://127.0.0.1:{port}"
+    return process, f"http://127.0.0.1:{port}"
+
+
+def stop_wax_api(process, log_path):
     process.terminate()
     process.wait(10)
     print(log_path.read_text()[-5000:])
+
+
+@pytest.fixture(scope="module")
+def wax_api(cluster, provider, tmp_path_factory):
+    log_path = tmp_path_factory.mktemp("wax-api") / "wax-api.log"
+    process, url = start_wax_api(cluster, provider, log_path, "--cors-allow-origin",
+                                 DASHBOARD_ORIGIN, "--max-body-mib", "1", "--login-scopes",
+                                 LOGIN_SCOPES)
+    yield url
+    stop_wax_api(process, log_path)
 
 
 @pytest.fixture(scope="module")
