@@ -29,6 +29,7 @@ struct ApiFlags {
   int maxBodyMiB = 16;
   int maxStreams = 24;
   std::string ioTimeout = "30s";
+  bool tokenCache = true;
 };
 
 // The provider's flags; `required` for wax-api, which has no other way in.
@@ -62,6 +63,10 @@ inline void addOidcFlags(CLI::App& app, ApiFlags& flags, bool required) {
   app.add_option("--login-client-id", flags.loginClientId,
                  "The public client `waxctl login` signs in with; default: --client-id");
   app.add_option("--login-scopes", flags.loginScopes, "The scopes `waxctl login` asks for")
+      ->capture_default_str();
+  app.add_flag("--token-cache,!--no-token-cache", flags.tokenCache,
+               "Remember verified tokens for 10 s; --no-token-cache verifies the signature of "
+               "every request, to measure it in benchmarks")
       ->capture_default_str();
 }
 

@@ -275,7 +275,7 @@ int run(const Flags& flags) {
   wax::auth::Provider provider(providerOptions,
                                wax::auth::httpFetcher(flags.api.caFile, providerOptions.timeout));
   const wax::api::Authenticate authenticate =
-      wax::api::OidcAuthenticator(provider, flags.api.claims);
+      wax::api::OidcAuthenticator(provider, flags.api.claims, flags.api.tokenCache);
 
   wax::kube::Config config = wax::kube::loadConfig({flags.kubeconfig, flags.context, ""});
   wax::kube::ClientOptions clientOptions;

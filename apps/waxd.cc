@@ -124,7 +124,8 @@ struct OpenIdAccess {
       : provider(wax::providerOptions(flags.api),
                  wax::auth::httpFetcher(flags.api.caFile, wax::providerOptions(flags.api).timeout)),
         rules(0),
-        routes(server, ownerToken, wax::api::OidcAuthenticator(provider, flags.api.claims),
+        routes(server, ownerToken,
+               wax::api::OidcAuthenticator(provider, flags.api.claims, flags.api.tokenCache),
                loadPolicy(flags.policyFile, rules)) {}
 
   static wax::api::Policy loadPolicy(const std::string& path, size_t& rules) {

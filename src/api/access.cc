@@ -223,10 +223,11 @@ struct OidcAuthenticator::Remembered {
   }
 };
 
-OidcAuthenticator::OidcAuthenticator(auth::Provider& provider, auth::ClaimNames claims)
+OidcAuthenticator::OidcAuthenticator(auth::Provider& provider, auth::ClaimNames claims,
+                                     bool remember)
     : provider_(provider),
       claims_(std::move(claims)),
-      remembered_(std::make_shared<Remembered>()) {}
+      remembered_(remember ? std::make_shared<Remembered>() : nullptr) {}
 
 namespace {
 
@@ -252,14 +253,24 @@ std::variant<auth::Identity, http::Response> OidcAuthenticator::operator()(
     return unauthorizedResponse(
         "send an OpenID Connect access token as `Authorization: Bearer TOKEN`", false);
   }
+  if (!remembered_) {
+    return verify(token, "");
+  }
   const std::string digest = sha256Hex(token);
   if (auto identity = remembered_->find(digest)) {
     return *identity;
   }
+  return verify(token, digest);
+}
+
+std::variant<auth::Identity, http::Response> OidcAuthenticator::verify(
+    const std::string& token, const std::string& digest) const {
   try {
     const auto verified = provider_.verify(token);
     auto identity = auth::identityOf(verified.claims, claims_);
-    remembered_->add(digest, identity, rememberUntil(verified.claims, kRememberFor));
+    if (remembered_) {
+      remembered_->add(digest, identity, rememberUntil(verified.claims, kRememberFor));
+    }
     return identity;
   } catch (const auth::TokenError& error) {
     return unauthorizedResponse(error.what());

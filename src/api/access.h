@@ -23,21 +23,26 @@ namespace wax::api {
 // Accepted tokens are remembered, by their SHA-256, for up to kRememberFor and never past
 // their `exp`: a request's token is checked before its body is read and again by its route,
 // and clients send the same token many times. A key the provider drops stops verifying within
-// that time, as with the Kubernetes API server's token cache.
+// that time, as with the Kubernetes API server's token cache. `remember` false verifies every
+// time, so that a benchmark can measure what a verification costs.
 class OidcAuthenticator {
  public:
   static constexpr std::chrono::seconds kRememberFor{10};
   static constexpr size_t kMaxRemembered = 4096;
 
-  OidcAuthenticator(auth::Provider& provider, auth::ClaimNames claims);
+  OidcAuthenticator(auth::Provider& provider, auth::ClaimNames claims, bool remember = true);
 
   std::variant<auth::Identity, http::Response> operator()(const http::Request& request) const;
 
  private:
   struct Remembered;
+  // Verifies `token` and remembers its identity by `digest` when remembering.
+  std::variant<auth::Identity, http::Response> verify(const std::string& token,
+                                                      const std::string& digest) const;
+
   auth::Provider& provider_;
   auth::ClaimNames claims_;
-  std::shared_ptr<Remembered> remembered_;  // shared by copies
+  std::shared_ptr<Remembered> remembered_;  // shared by copies; null when not remembering
 };
 
 using Authenticate =
