@@ -119,15 +119,17 @@ class Tenants {
 };
 
 // Lists of Dataflows answered from a watch cache shared by every user, when the API server's
-// RBAC lets the caller list there. A write through this WaxAPI in the last kFresh may not be
-// in the cache yet, so lists then go to the API server, and a caller reads their own writes.
-// Without the rights the cache needs, every list goes to the API server.
+// RBAC lets the caller list there: the resource API's DataflowLists, and the platform's
+// GET /dataflows?namespace=, whose items the cache keeps rendered too. A write through this
+// WaxAPI in the last kFresh may not be in the cache yet, so lists then go to the API server,
+// and a caller reads their own writes. Without the rights the cache needs, every list goes to
+// the API server.
 class CachedLists {
  public:
   static constexpr std::chrono::seconds kFresh{2};
 
   CachedLists(wax::kube::Client& own, wax::cluster::AccessReviews& reviews)
-      : cache_(own), reviews_(reviews) {}
+      : cache_(own, platformText), reviews_(reviews) {}
   void start() { cache_.start(); }
   void stop() { cache_.stop(); }
 
@@ -136,25 +138,17 @@ class CachedLists {
   std::optional<wax::http::Response> answer(const std::string& key,
                                             const wax::http::Request& request,
                                             const wax::auth::Identity& who) {
-    const bool list =
-        key == "GET /api/v1/dataflows" || key == "GET /api/v1/namespaces/{namespace}/dataflows";
+    const bool platform = key == "GET /dataflows";
+    const bool list = platform || key == "GET /api/v1/dataflows" ||
+                      key == "GET /api/v1/namespaces/{namespace}/dataflows";
     if (!list || request.queryValue("watch").value_or("") == "true" || recentlyWritten()) {
       return std::nullopt;
     }
-    const auto ns =
-        request.pathParams.count("namespace") ? request.pathParams.at("namespace") : std::string();
-    if (!ns.empty() && !wax::core::isDns1123Label(ns)) {
-      return std::nullopt;  // the API's own handler says what is wrong
+    const auto ns = namespaceOf(request, platform);
+    if (!ns || !mayList(who, *ns)) {
+      return std::nullopt;  // the handler refuses: a bad namespace, or the API server's 403
     }
-    try {
-      if (!reviews_.allowed(who, {"list", "bytewax.io", "dataflows", ns})) {
-        return std::nullopt;  // the API server's own refusal names the user and the right
-      }
-    } catch (const wax::Error& error) {
-      log()->warn("list cache off for this request: access review failed error={}", error.what());
-      return std::nullopt;
-    }
-    auto body = cache_.listBody(ns);
+    auto body = platform ? platformBody(*ns) : cache_.listBody(*ns);
     if (!body) {
       return std::nullopt;
     }
@@ -164,6 +158,44 @@ class CachedLists {
   }
 
  private:
+  // A DataflowResponse as the platform's handler writes it, from the object the watch gave.
+  static std::string platformText(const json& object) {
+    return wax::api::dataflowResponse(wax::cluster::toStoreObject("dataflows", object)).dump();
+  }
+
+  // The namespace listed ("" for all), or nullopt for one the handler must refuse. The
+  // platform's list names one, "default" when the query has none, as its handler reads it.
+  static std::optional<std::string> namespaceOf(const wax::http::Request& request, bool platform) {
+    if (platform) {
+      const auto ns = request.queryValue("namespace").value_or("default");
+      return wax::core::isDns1123Label(ns) ? std::optional(ns) : std::nullopt;
+    }
+    const auto it = request.pathParams.find("namespace");
+    if (it == request.pathParams.end()) {
+      return std::string();  // every namespace
+    }
+    return wax::core::isDns1123Label(it->second) ? std::optional(it->second) : std::nullopt;
+  }
+
+  // Whether the API server's RBAC lets `who` list Dataflows in `ns`; false also when it cannot
+  // be asked, and the API server's own refusal then names the user and the right.
+  bool mayList(const wax::auth::Identity& who, const std::string& ns) {
+    try {
+      return reviews_.allowed(who, {"list", "bytewax.io", "dataflows", ns});
+    } catch (const wax::Error& error) {
+      log()->warn("list cache off for this request: access review failed error={}", error.what());
+      return false;
+    }
+  }
+
+  std::optional<std::string> platformBody(const std::string& ns) const {
+    auto items = cache_.renderedList(ns);
+    if (!items) {
+      return std::nullopt;
+    }
+    return R"({"dataflows":[)" + *items + "]}\n";
+  }
+
   bool recentlyWritten() const {
     const auto last = std::chrono::steady_clock::time_point(
         std::chrono::steady_clock::duration(lastWrite_.load()));

@@ -4,6 +4,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "http/server.h"
 #include "operator/runtime.h"
 #include "store/store.h"
@@ -27,6 +29,10 @@ void registerHealthRoutes(http::Routes& server);
 // /openapi.json, the OpenAPI 3 document of every route above, and /docs, a page that shows it;
 // they need no token. Every server that serves the API registers them too.
 void registerDocsRoutes(http::Routes& server);
+
+// A DataflowResponse of the platform (the DataflowDto fields, creationTimestamp and the `ui`
+// summary) of a Dataflow as the store has it; wax-api renders its watch cache with it.
+nlohmann::json dataflowResponse(const nlohmann::json& object);
 
 // The answer to GET /namespaces (`route` "/namespaces", the platform's shape) or to
 // GET /api/v1/namespaces (a NamespaceList) that names `names`; wax-api decides them itself.

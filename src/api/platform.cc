@@ -43,7 +43,8 @@ std::string kindOf(const nlohmann::json& spec) {
   return spec.value("jobMode", false) ? "Job" : "Dataflow";
 }
 
-// DataflowResponse: the DataflowDto fields plus creationTimestamp and the `ui` summary.
+}  // namespace
+
 nlohmann::json dataflowResponse(const nlohmann::json& object) {
   const auto& metadata = object.at("metadata");
   const auto spec = object.value("spec", nlohmann::json::object());
@@ -60,6 +61,8 @@ nlohmann::json dataflowResponse(const nlohmann::json& object) {
             {"lastSchedule", ""},
             {"details", status}}}};
 }
+
+namespace {
 
 // Body fields, checked: a wrong type is a BadRequest that names the field.
 std::optional<std::string> stringField(const nlohmann::json& body, const char* field) {

@@ -15,6 +15,24 @@ std::pair<std::string, std::string> keyOf(const json& object) {
   return {metadata.value("namespace", ""), metadata.value("name", "")};
 }
 
+// The texts joined by commas, as the items of a JSON array; built outside the lock, so that
+// the watch is not held up while a long list is copied.
+std::string joined(const std::vector<std::shared_ptr<const std::string>>& items) {
+  size_t size = 0;
+  for (const auto& item : items) {
+    size += item->size() + 1;
+  }
+  std::string body;
+  body.reserve(size);
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) {
+      body += ',';
+    }
+    body += *items[i];
+  }
+  return body;
+}
+
 // resourceVersions are etcd revisions: decimal, growing. The API server says not to compare
 // them; here the larger only names the list's version, which clients use to watch from.
 bool newer(const std::string& candidate, const std::string& current) {
@@ -34,7 +52,7 @@ std::vector<std::string> reviewedGroups(const auth::Identity& who) {
 
 }  // namespace
 
-DataflowCache::DataflowCache(kube::Client& client) {
+DataflowCache::DataflowCache(kube::Client& client, Render render) : render_(std::move(render)) {
   kube::InformerOptions options;
   options.resource = kube::resources::kDataflows;
   kube::InformerHandlers handlers;
@@ -62,9 +80,13 @@ bool DataflowCache::synced() const {
 
 void DataflowCache::put(const json& object) {
   auto text = std::make_shared<const std::string>(object.dump());
+  auto rendered = render_ ? std::make_shared<const std::string>(render_(object)) : nullptr;
   const std::string version = object.at("metadata").value("resourceVersion", "");
   std::lock_guard lock(mutex_);
   texts_[keyOf(object)] = std::move(text);
+  if (rendered) {
+    rendered_[keyOf(object)] = std::move(rendered);
+  }
   if (newer(version, resourceVersion_)) {
     resourceVersion_ = version;
   }
@@ -73,6 +95,17 @@ void DataflowCache::put(const json& object) {
 void DataflowCache::erase(const json& object) {
   std::lock_guard lock(mutex_);
   texts_.erase(keyOf(object));
+  rendered_.erase(keyOf(object));
+}
+
+std::vector<std::shared_ptr<const std::string>> DataflowCache::itemsOf(const Texts& from,
+                                                                       const std::string& ns) {
+  std::vector<std::shared_ptr<const std::string>> items;
+  auto it = ns.empty() ? from.begin() : from.lower_bound({ns, ""});
+  for (; it != from.end() && (ns.empty() || it->first.first == ns); ++it) {
+    items.push_back(it->second);
+  }
+  return items;
 }
 
 std::optional<std::string> DataflowCache::listBody(const std::string& ns) const {
@@ -83,23 +116,27 @@ std::optional<std::string> DataflowCache::listBody(const std::string& ns) const 
   std::string version;
   {
     std::lock_guard lock(mutex_);
-    auto it = ns.empty() ? texts_.begin() : texts_.lower_bound({ns, ""});
-    for (; it != texts_.end() && (ns.empty() || it->first.first == ns); ++it) {
-      items.push_back(it->second);
-    }
+    items = itemsOf(texts_, ns);
     version = resourceVersion_;
   }
   std::string body = R"({"apiVersion":"bytewax.io/v1alpha1","kind":"DataflowList","metadata":)";
   body += json{{"resourceVersion", version}}.dump();
   body += R"(,"items":[)";
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (i > 0) {
-      body += ',';
-    }
-    body += *items[i];
-  }
+  body += joined(items);
   body += "]}\n";
   return body;
+}
+
+std::optional<std::string> DataflowCache::renderedList(const std::string& ns) const {
+  if (!render_ || !synced()) {
+    return std::nullopt;
+  }
+  std::vector<std::shared_ptr<const std::string>> items;
+  {
+    std::lock_guard lock(mutex_);
+    items = itemsOf(rendered_, ns);
+  }
+  return joined(items);
 }
 
 AccessReviews::AccessReviews(kube::Client& client, std::chrono::seconds remember)

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -21,8 +22,12 @@ namespace wax::cluster {
 
 class DataflowCache {
  public:
+  // Another text of an object, kept beside its JSON, for lists in another shape.
+  using Render = std::function<std::string(const nlohmann::json& object)>;
+
   // `client` is wax-api's own, which may list and watch Dataflows in every namespace.
-  explicit DataflowCache(kube::Client& client);
+  // `render`, when given, makes the texts of renderedList().
+  explicit DataflowCache(kube::Client& client, Render render = {});
   ~DataflowCache();
   DataflowCache(const DataflowCache&) = delete;
   DataflowCache& operator=(const DataflowCache&) = delete;
@@ -34,15 +39,25 @@ class DataflowCache {
   // The DataflowList of one namespace ("" for all) as JSON text, its items sorted by namespace
   // and name, as the API server sorts them; nullopt until the first list is in.
   std::optional<std::string> listBody(const std::string& ns) const;
+  // The rendered texts of one namespace's objects ("" for all), joined by commas in the
+  // same order; nullopt until the first list is in, or without a `render`.
+  std::optional<std::string> renderedList(const std::string& ns) const;
 
  private:
+  using Texts = std::map<std::pair<std::string, std::string>, std::shared_ptr<const std::string>>;
+
   void put(const nlohmann::json& object);
   void erase(const nlohmann::json& object);
+  // The texts of `ns` ("" for all) in `from`, in order; the caller holds mutex_.
+  static std::vector<std::shared_ptr<const std::string>> itemsOf(const Texts& from,
+                                                                 const std::string& ns);
 
   std::unique_ptr<kube::Informer> informer_;
+  Render render_;
   mutable std::mutex mutex_;
-  // (namespace, name) -> the object's JSON text; guarded by mutex_.
-  std::map<std::pair<std::string, std::string>, std::shared_ptr<const std::string>> texts_;
+  // (namespace, name) -> the object's JSON text, and its rendered text; guarded by mutex_.
+  Texts texts_;
+  Texts rendered_;
   std::string resourceVersion_;  // of the newest object seen; guarded by mutex_
 };
 

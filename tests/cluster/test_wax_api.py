@@ -413,3 +413,28 @@ def test_the_token_is_checked_before_the_body_is_read(wax_api, namespace, cluste
     assert cluster.kubectl("get", "dataflow", "unsent", "-n", namespace,
                            check=False).returncode != 0
 
+
+def test_the_platforms_list_from_the_cache_is_the_api_servers(cluster, wax_api, provider, rbac,
+                                                              namespace):
+    """Right after a write through wax-api its lists go to the API server (a caller reads their
+    own writes); 2 s later they come from the watch cache, rendered by the same code: both
+    answers must be the same, and a change made with kubectl must show in the cached one."""
+    rbac(namespace)
+    alice = bearer(provider, "alice")
+
+    def listed():
+        answer = requests.get(f"{wax_api}/dataflows", params={"namespace": namespace},
+                              headers=alice, timeout=30)
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+    cluster.apply(manifest(namespace, "from-kubectl"))
+    created = requests.post(f"{wax_api}/dataflows", json=dto(namespace, "from-api"),
+                            headers=alice, timeout=30)
+    assert created.status_code == 200, created.text
+    from_api_server = listed()
+    assert [d["name"] for d in from_api_server["dataflows"]] == ["from-api", "from-kubectl"]
+    time.sleep(2.5)
+    assert listed() == from_api_server
+    cluster.kubectl("delete", "dataflow", "from-kubectl", "-n", namespace)
+    wait_until(lambda: [d["name"] for d in listed()["dataflows"]] == ["from-api"],
+               what="the deletion in the cached platform list")
