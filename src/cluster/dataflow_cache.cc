@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "common/logging.h"
+
 namespace wax::cluster {
 
 namespace {
@@ -78,14 +80,33 @@ bool DataflowCache::synced() const {
   return informer_->synced();
 }
 
+std::shared_ptr<const std::string> DataflowCache::rendered(const json& object) const {
+  if (!render_) {
+    return nullptr;
+  }
+  try {
+    return std::make_shared<const std::string>(render_(object));
+  } catch (const std::exception& error) {
+    // Thrown out of the informer's handler, it would stop the watch and relist forever.
+    logger("dataflow-cache")
+        ->warn("cannot render dataflow namespace={} name={} error={}", keyOf(object).first,
+               keyOf(object).second, error.what());
+    return nullptr;
+  }
+}
+
 void DataflowCache::put(const json& object) {
   auto text = std::make_shared<const std::string>(object.dump());
-  auto rendered = render_ ? std::make_shared<const std::string>(render_(object)) : nullptr;
+  auto renderedText = rendered(object);
   const std::string version = object.at("metadata").value("resourceVersion", "");
   std::lock_guard lock(mutex_);
   texts_[keyOf(object)] = std::move(text);
-  if (rendered) {
-    rendered_[keyOf(object)] = std::move(rendered);
+  if (renderedText) {
+    rendered_[keyOf(object)] = std::move(renderedText);
+    unrendered_.erase(keyOf(object));
+  } else if (render_) {
+    rendered_.erase(keyOf(object));
+    unrendered_.insert(keyOf(object));
   }
   if (newer(version, resourceVersion_)) {
     resourceVersion_ = version;
@@ -96,6 +117,7 @@ void DataflowCache::erase(const json& object) {
   std::lock_guard lock(mutex_);
   texts_.erase(keyOf(object));
   rendered_.erase(keyOf(object));
+  unrendered_.erase(keyOf(object));
 }
 
 std::vector<std::shared_ptr<const std::string>> DataflowCache::itemsOf(const Texts& from,
@@ -134,6 +156,9 @@ std::optional<std::string> DataflowCache::renderedList(const std::string& ns) co
   std::vector<std::shared_ptr<const std::string>> items;
   {
     std::lock_guard lock(mutex_);
+    if (!unrendered_.empty()) {
+      return std::nullopt;  // the list would lack them; the API server's answer says why
+    }
     items = itemsOf(rendered_, ns);
   }
   return joined(items);

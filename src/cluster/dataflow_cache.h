@@ -6,6 +6,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -40,7 +41,8 @@ class DataflowCache {
   // and name, as the API server sorts them; nullopt until the first list is in.
   std::optional<std::string> listBody(const std::string& ns) const;
   // The rendered texts of one namespace's objects ("" for all), joined by commas in the
-  // same order; nullopt until the first list is in, or without a `render`.
+  // same order; nullopt until the first list is in, without a `render`, or while an object
+  // could not be rendered.
   std::optional<std::string> renderedList(const std::string& ns) const;
 
  private:
@@ -48,6 +50,8 @@ class DataflowCache {
 
   void put(const nlohmann::json& object);
   void erase(const nlohmann::json& object);
+  // The rendered text of `object`, or null without a `render` or when it throws.
+  std::shared_ptr<const std::string> rendered(const nlohmann::json& object) const;
   // The texts of `ns` ("" for all) in `from`, in order; the caller holds mutex_.
   static std::vector<std::shared_ptr<const std::string>> itemsOf(const Texts& from,
                                                                  const std::string& ns);
@@ -58,6 +62,7 @@ class DataflowCache {
   // (namespace, name) -> the object's JSON text, and its rendered text; guarded by mutex_.
   Texts texts_;
   Texts rendered_;
+  std::set<std::pair<std::string, std::string>> unrendered_;  // guarded by mutex_
   std::string resourceVersion_;  // of the newest object seen; guarded by mutex_
 };
 
