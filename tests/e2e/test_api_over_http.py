@@ -180,6 +180,27 @@ def test_a_watch_resumes_after_a_resource_version_and_410_when_it_cannot(waxd):
     assert "list again" in ahead.json()["message"]
 
 
+def test_a_watch_from_a_version_compacted_away_gets_410(waxd):
+    """waxd keeps the last 10,000 changes for watches (openSqliteStore's historyLimit); a
+    watch from before them must list again. Some 10,000 writes: about 30 s."""
+    url = f"{waxd.url}/api/v1/namespaces/default/configmaps"
+    current = requests.post(url, headers=headers(waxd), timeout=30, json={
+        "apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "churn"},
+        "data": {"n": "0"}}).json()
+    first = current["metadata"]["resourceVersion"]
+    with requests.Session() as session:
+        for n in range(1, 10_002):  # each a change: the versions after `first`, and one more
+            current["data"]["n"] = str(n)
+            current = session.put(f"{url}/churn", json=current, headers=headers(waxd),
+                                  timeout=30).json()
+    assert int(current["metadata"]["resourceVersion"]) - int(first) > 10_000
+    with requests.get(f"{waxd.url}/api/v1/namespaces/default/dataflows", stream=True,
+                      params={"watch": "true", "resourceVersion": first},
+                      headers=headers(waxd), timeout=30) as old:
+        assert old.status_code == 410, old.status_code
+        assert "too old resource version" in old.json()["message"]
+
+
 @pytest.fixture
 def impatient_waxd(tmp_path):
     daemon = Waxd(tmp_path / "data", ["--io-timeout", "2s"])
