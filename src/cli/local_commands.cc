@@ -1,4 +1,4 @@
-// waxctl local start|stop|status: runs waxd in the background for this user.
+// waxctl local start|stop|status|dashboard: runs waxd in the background for this user.
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -245,6 +245,32 @@ int status(const std::string& dataDir, const std::string& output) {
   return answer == Health::Answering ? kExitOk : kExitError;
 }
 
+std::string readTokenFile(const std::string& dataDir) {
+  std::ifstream in(tokenFilePath(dataDir));
+  std::string token;
+  if (!(in >> token)) {
+    throw Error(ErrorCode::Forbidden,
+                fmt::format("cannot read waxd's token {}: run this as the user who started waxd",
+                            tokenFilePath(dataDir)));
+  }
+  return token;
+}
+
+// Prints a link that signs one browser in to the dashboard, once, within 15 minutes.
+int dashboard(const std::string& dataDir) {
+  const auto state = liveState(dataDir);
+  if (!state) {
+    throw Error(ErrorCode::Unavailable, "waxd is not running; start it with `waxctl local start`");
+  }
+  Client client(Connection{state->url, readTokenFile(dataDir)});
+  const auto answer = client.post("/auth/sign-in-links", nlohmann::json::object());
+  std::cout << fmt::format(
+      "Open this link in a browser to sign in to the dashboard (it works once, within 15 "
+      "minutes):\n\n  {}{}\n",
+      state->url, answer.at("path").get<std::string>());
+  return kExitOk;
+}
+
 }  // namespace
 
 void addLocalCommands(CLI::App& app, Context& context) {
@@ -270,6 +296,10 @@ void addLocalCommands(CLI::App& app, Context& context) {
       ->check(CLI::IsMember({"text", "json"}));
   statusCommand->callback(
       [&context, output] { context.exitCode = status(context.flags.dataDir, *output); });
+
+  auto* dashboardCommand = local->add_subcommand(
+      "dashboard", "Print a one-time link that signs a browser in to waxd's dashboard");
+  dashboardCommand->callback([&context] { context.exitCode = dashboard(context.flags.dataDir); });
 }
 
 }  // namespace wax::cli
