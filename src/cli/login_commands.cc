@@ -11,10 +11,10 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "auth/oidc_client.h"
 #include "cli/arguments.h"
 #include "cli/commands.h"
 #include "cli/login.h"
-#include "auth/oidc_client.h"
 #include "common/error.h"
 
 extern char** environ;
@@ -122,8 +122,8 @@ oidc::Tokens browserLogin(const oidc::Endpoints& endpoints, const LoginFlags& fl
   }
   const std::string code =
       receiver.waitForCode(state, endpoints.issuer, std::chrono::seconds(flags.timeoutSeconds));
-  oidc::Tokens tokens =
-      oidc::exchangeCode(endpoints, oidc::Client{flags.clientId}, code, pkce, receiver.redirectUri(), http);
+  oidc::Tokens tokens = oidc::exchangeCode(endpoints, oidc::Client{flags.clientId}, code, pkce,
+                                           receiver.redirectUri(), http);
   // The ID token answers this request only if it carries our nonce (OpenID Connect 3.1.3.7).
   if (!tokens.idToken.empty()) {
     const auto claims = oidc::unverifiedClaims(tokens.idToken);

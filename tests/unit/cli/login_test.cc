@@ -5,8 +5,8 @@
 
 #include <gtest/gtest.h>
 
-#include "cli/credentials.h"
 #include "auth/oidc_client.h"
+#include "cli/credentials.h"
 #include "common/error.h"
 
 namespace wax::cli {
