@@ -90,7 +90,7 @@ def test_crd_is_kept_on_uninstall():
         (ROOT / "deploy" / "crd" / "dataflows.bytewax.io.yaml").read_text())["spec"]
 
 
-@pytest.mark.parametrize("binary", ["wax-operator", "wax-api"])
+@pytest.mark.parametrize("binary", ["wax-operator", "wax-api", "wax-dashboard"])
 def test_the_binaries_accept_the_arguments_the_chart_gives(binary, tmp_path):
     """A flag the chart passes that the binary lacks would crash-loop the pod on install."""
     settings = ["oidc.authIssuer=http://127.0.0.1:9", "oidc.clientId=wax",
@@ -99,9 +99,10 @@ def test_the_binaries_accept_the_arguments_the_chart_gives(binary, tmp_path):
                      for c in o["spec"]["template"]["spec"]["containers"]
                      if c.get("command", [""])[0].endswith(binary))
     env = {"PATH": "/usr/bin:/bin", "WAX_OIDC_ISSUER": "http://127.0.0.1:9",
-           "WAX_OIDC_CLIENT_ID": "wax"}
-    # No kubeconfig here: a binary that took its arguments stops at the cluster, with 1.
-    result = subprocess.run([str(BIN / binary), *container["args"], "--kubeconfig",
-                             str(tmp_path / "missing")], capture_output=True, text=True,
-                            timeout=30, env=env)
+           "WAX_OIDC_CLIENT_ID": "wax", "WAX_OIDC_CLIENT_SECRET": "s", "WAX_OIDC_PKCE": "false"}
+    # No kubeconfig here (and no provider at port 9 for the dashboard): a binary that took its
+    # arguments stops there, with 1.
+    unreachable = [] if binary == "wax-dashboard" else ["--kubeconfig", str(tmp_path / "missing")]
+    result = subprocess.run([str(BIN / binary), *container["args"], *unreachable],
+                            capture_output=True, text=True, timeout=30, env=env)
     assert result.returncode == 1, result
