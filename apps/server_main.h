@@ -7,12 +7,15 @@
 
 #include <algorithm>
 #include <cctype>
+#include <functional>
+#include <iostream>
 #include <optional>
 #include <string>
 #include <utility>
 
 #include <CLI/CLI.hpp>
 
+#include "common/logging.h"
 #include "core/validation.h"
 
 namespace wax {
@@ -26,6 +29,22 @@ inline std::optional<int> parseCommandLine(CLI::App& app, int argc, char** argv)
     return std::nullopt;
   } catch (const CLI::ParseError& error) {
     return app.exit(error) == 0 ? 0 : 2;
+  }
+}
+
+// A server's main(): parses the command line (2 for bad flags), starts logging at `logLevel`
+// (the flag's variable, read once parsed) and runs `run`; a failure is printed, with 1.
+inline int serverMain(CLI::App& app, int argc, char** argv, const std::string& logLevel,
+                      const std::function<int()>& run) {
+  if (auto exitCode = parseCommandLine(app, argc, argv)) {
+    return *exitCode;
+  }
+  initLogging(logLevel);
+  try {
+    return run();
+  } catch (const std::exception& error) {
+    std::cerr << app.get_name() << ": " << error.what() << "\n";
+    return 1;
   }
 }
 

@@ -104,14 +104,5 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version",
                        fmt::format("wax-dashboard {} (commit {})", wax::kVersion, wax::kGitCommit));
   addFlags(app, flags);
-  if (auto exitCode = wax::parseCommandLine(app, argc, argv)) {
-    return *exitCode;
-  }
-  wax::initLogging(flags.logLevel);
-  try {
-    return run(flags);
-  } catch (const std::exception& error) {
-    std::cerr << "wax-dashboard: " << error.what() << "\n";
-    return 1;
-  }
+  return wax::serverMain(app, argc, argv, flags.logLevel, [&flags] { return run(flags); });
 }

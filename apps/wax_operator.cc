@@ -352,15 +352,5 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", flags.logLevel, "trace, debug, info, warn or error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
       ->capture_default_str();
-  if (auto exitCode = wax::parseCommandLine(app, argc, argv)) {
-    return *exitCode;
-  }
-
-  wax::initLogging(flags.logLevel);
-  try {
-    return run(flags);
-  } catch (const std::exception& error) {
-    std::cerr << "wax-operator: " << error.what() << "\n";
-    return 1;
-  }
+  return wax::serverMain(app, argc, argv, flags.logLevel, [&flags] { return run(flags); });
 }
