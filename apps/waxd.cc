@@ -41,6 +41,8 @@ struct Flags {
   int64_t backoffMs = 10000;
   int64_t gracePeriodMs = 10000;
   int workers = 4;
+  int64_t maxProcesses = 32;
+  int64_t maxWorkers = 256;
   wax::ApiFlags api;
   std::string policyFile;
   wax::DashboardFlags dashboard;
@@ -174,6 +176,8 @@ int run(const Flags& flags) {
   runtimeOptions.supervisor.runDir = runDir;
   runtimeOptions.supervisor.backoffBase = std::chrono::milliseconds(flags.backoffMs);
   runtimeOptions.supervisor.gracePeriod = std::chrono::milliseconds(flags.gracePeriodMs);
+  runtimeOptions.maxProcesses = flags.maxProcesses;
+  runtimeOptions.maxWorkers = flags.maxWorkers;
   wax::local::LocalRuntime runtime(runtimeOptions, *store, [&controller](const std::string& key) {
     if (auto* current = controller.load()) {
       current->enqueue(key);
@@ -276,15 +280,13 @@ int main(int argc, char** argv) {
   app.add_option("--workers", flags.workers, "Dataflows reconciled in parallel")
       ->check(CLI::Range(1, 64))
       ->capture_default_str();
-  if (auto exitCode = wax::parseCommandLine(app, argc, argv)) {
-    return *exitCode;
-  }
-
-  wax::initLogging(flags.logLevel);
-  try {
-    return run(flags);
-  } catch (const std::exception& error) {
-    std::cerr << "waxd: " << error.what() << "\n";
-    return 1;
-  }
+  app.add_option("--max-processes", flags.maxProcesses,
+                 "The most processes one dataflow may run (spec.processesCount)")
+      ->check(CLI::Range(int64_t{1}, int64_t{1000}))
+      ->capture_default_str();
+  app.add_option("--max-workers", flags.maxWorkers,
+                 "The most workers one dataflow may run (processesCount x workersPerProcess)")
+      ->check(CLI::Range(int64_t{1}, int64_t{1024000}))
+      ->capture_default_str();
+  return wax::serverMain(app, argc, argv, flags.logLevel, [&flags] { return run(flags); });
 }

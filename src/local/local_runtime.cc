@@ -150,6 +150,24 @@ GroupSpec LocalRuntime::prepare(const core::Dataflow& dataflow, const std::strin
   return group;
 }
 
+void LocalRuntime::checkFitsThisMachine(const core::Dataflow& dataflow) const {
+  const int64_t processes = dataflow.spec.processesCount.value_or(1);
+  const int64_t workers = processes * dataflow.spec.workersPerProcess.value_or(1);
+  if (processes > options_.maxProcesses) {
+    throw Error(ErrorCode::Invalid,
+                fmt::format("spec.processesCount: {} is more than waxd runs for one dataflow "
+                            "({}, its --max-processes); ask for fewer processes and more "
+                            "workersPerProcess",
+                            processes, options_.maxProcesses));
+  }
+  if (workers > options_.maxWorkers) {
+    throw Error(ErrorCode::Invalid,
+                fmt::format("spec.workersPerProcess: {} processes of {} workers make {} workers, "
+                            "more than waxd runs for one dataflow ({}, its --max-workers)",
+                            processes, workers / processes, workers, options_.maxWorkers));
+  }
+}
+
 RunState LocalRuntime::sync(const core::Dataflow& dataflow, bool run) {
   const std::string key = keyOf(dataflow.metadata.namespace_, dataflow.metadata.name);
   const std::string id = runId(dataflow);
@@ -165,6 +183,7 @@ RunState LocalRuntime::sync(const core::Dataflow& dataflow, bool run) {
     logger("runtime")->info("starting dataflow={} run={} processes={}", key, id, desired);
     GroupSpec group;
     try {
+      checkFitsThisMachine(dataflow);
       group = prepare(dataflow, id);  // the old run goes on meanwhile (pip may take minutes)
     } catch (const std::exception&) {
       // The new configuration cannot run; the old one must not go on under a Failed status.

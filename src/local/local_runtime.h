@@ -20,6 +20,10 @@ struct LocalRuntimeOptions {
   std::string dataDir;
   std::string python;  // an interpreter with bytewax installed
   SupervisorOptions supervisor;
+  // What one dataflow may ask of this machine: every process runs here, and a spec asking for
+  // thousands would spend minutes starting them and starve everything else.
+  int64_t maxProcesses = 32;
+  int64_t maxWorkers = 256;  // processesCount x workersPerProcess
 };
 
 class LocalRuntime : public operator_::Runtime {
@@ -32,6 +36,9 @@ class LocalRuntime : public operator_::Runtime {
   std::string runId(const core::Dataflow& dataflow) override;
   operator_::RunState sync(const core::Dataflow& dataflow, bool run) override;
   void cleanup(const std::string& ns, const std::string& name) override;
+  // Throws wax::Error (Invalid) naming the field when the dataflow asks for more than
+  // maxProcesses or maxWorkers.
+  void checkFitsThisMachine(const core::Dataflow& dataflow) const;
   std::string processApi(const std::string& ns, const std::string& name, int64_t process,
                          const std::string& path) override;
   std::vector<operator_::ProcessInfo> processes(const std::string& ns,

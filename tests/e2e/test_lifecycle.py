@@ -150,3 +150,19 @@ def test_get_and_list_outputs_are_stable_json(waxd):
     assert [item["metadata"]["namespace"] for item in listing["items"]] == ["team-a"]
     assert "team-a" in waxd.waxctl("dataflow", "ls", "-A").stdout
     assert "No dataflows found" in waxd.waxctl("dataflow", "ls").stdout
+
+
+def test_a_dataflow_bigger_than_the_limits_fails_and_starts_nothing(waxd):
+    waxd.waxctl("dataflow", "deploy", DATAFLOWS / "fast.py", "--name", "huge", "-p", 33, "--yes")
+    dataflow = waxd.wait_until("huge", lambda d: phase(d) == "Failed", timeout=60,
+                               what="Failed for too many processes")
+    assert "spec.processesCount: 33" in dataflow["status"]["lastError"]
+    assert "--max-processes" in dataflow["status"]["lastError"]
+    status, processes = waxd.api("GET", "/api/v1/namespaces/default/dataflows/huge/processes")
+    assert status == 200 and processes["items"] == [], "no process was started"
+
+    waxd.waxctl("dataflow", "deploy", DATAFLOWS / "fast.py", "--name", "wide", "-p", 2,
+                "-w", 200, "--yes")
+    wide = waxd.wait_until("wide", lambda d: phase(d) == "Failed", timeout=60,
+                           what="Failed for too many workers")
+    assert "400 workers" in wide["status"]["lastError"]
