@@ -2,6 +2,8 @@
 
 #include <openssl/crypto.h>
 
+#include <algorithm>
+#include <cctype>
 #include <ctime>
 
 #include <fmt/format.h>
@@ -20,6 +22,18 @@ using nlohmann::json;
 
 constexpr const char* kIndex = "/index.html";
 constexpr int kBindingMaxAgeSeconds = 600;
+
+constexpr const char* kViaSession = "x-wax-via-session";
+
+// Only a JSON body: a form's types (text/plain among them) cross sites without a preflight.
+bool isJson(const http::Request& request) {
+  std::string type = request.header("content-type").value_or("");
+  type = type.substr(0, type.find(';'));
+  std::transform(type.begin(), type.end(), type.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  type.erase(std::remove(type.begin(), type.end(), ' '), type.end());
+  return type == "application/json";
+}
 
 bool isChange(const std::string& method) {
   return method != "GET" && method != "HEAD" && method != "OPTIONS";
@@ -191,7 +205,7 @@ class Dashboard::Routes {
       throw Error(ErrorCode::BadRequest,
                   "this dashboard signs users in through its OpenID provider: open /login");
     }
-    if (request.header("content-type").value_or("").find("application/json") == std::string::npos) {
+    if (!isJson(request)) {
       throw Error(ErrorCode::BadRequest, "send the code as JSON: {\"code\": \"...\"}");
     }
     const auto body = json::parse(request.body, nullptr, false);
@@ -242,7 +256,9 @@ class Dashboard::Routes {
                   "this dashboard signs users in through its OpenID provider, not with links");
     }
     const std::string given = request.header("authorization").value_or("");
-    if (!sameSecret(given, "Bearer " + d_.options_.ownerToken)) {
+    // A session's own credentials do not count: a link's session would otherwise outlive its
+    // end by minting the next link.
+    if (request.header(kViaSession) || !sameSecret(given, "Bearer " + d_.options_.ownerToken)) {
       throw Error(ErrorCode::Forbidden,
                   "only waxd's own token (the token file) may make sign-in links; run `waxctl "
                   "local dashboard` as the user who started waxd");
@@ -327,6 +343,7 @@ std::shared_ptr<const Session> Dashboard::sessionOf(const http::Request& request
 
 http::Rewriter Dashboard::credentials() {
   return [this](http::Request& request) -> std::optional<http::Response> {
+    request.headers.erase(kViaSession);  // only this rewriter says so
     if (request.headers.count("authorization") != 0) {
       return std::nullopt;
     }
@@ -350,6 +367,7 @@ http::Rewriter Dashboard::credentials() {
     const auto& session = live->session;
     request.headers["authorization"] =
         "Bearer " + (session.owner ? options_.ownerToken : session.tokens.accessToken);
+    request.headers[kViaSession] = "1";
     return std::nullopt;
   };
 }

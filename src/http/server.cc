@@ -164,9 +164,19 @@ class Server::Impl {
 
   // cpp-httplib gzips a body whose client accepts it, and its compressor holds the output
   // until the end: a log follow or a watch would send nothing for as long as it lasts to such
-  // a client (every browser, Python's requests). A stream is sent as written instead. The
+  // a client (every browser, Python's requests). A stream is sent as written instead, and so
+  // is a body its handler encoded already. The
   // library reads Accept-Encoding after the handler returns, from its own non-const Request
   // (process_request's local), so removing the header here is safe.
+  // The handler encoded the body already, or chose not to for this client (it says so with
+  // Vary: Accept-Encoding): the dashboard's files, gzipped once at build time.
+  static bool chosenEncoding(const Response& response) {
+    const auto vary = response.headers.find("Vary");
+    return response.headers.count("Content-Encoding") != 0 ||
+           (vary != response.headers.end() &&
+            vary->second.find("Accept-Encoding") != std::string::npos);
+  }
+
   static void keepUncompressed(const httplib::Request& raw) {
     const_cast<httplib::Request&>(raw).headers.erase("Accept-Encoding");
   }
@@ -276,6 +286,9 @@ class Server::Impl {
       keepUncompressed(raw);
       streamBody(out, response.contentType, std::move(response.stream));
     } else {
+      if (chosenEncoding(response)) {
+        keepUncompressed(raw);
+      }
       out.set_content(response.body, response.contentType);
     }
     log_->debug("request method={} path={} status={}", request.method, request.path,

@@ -94,6 +94,16 @@ TEST_F(DashboardTest, HashedAssetsAreImmutableAndTheRestIsRevalidated) {
   EXPECT_EQ(answer.headers.at("Content-Encoding"), "gzip");
   EXPECT_NE(answer.headers.at("Cache-Control").find("immutable"), std::string::npos);
 
+  for (const char* refused : {"gzip;q=0", "br", "identity", "gzip; q=0.0, br", ""}) {
+    js.headers["accept-encoding"] = refused;
+    EXPECT_EQ(send(js).body, "console.log(1)") << refused;
+    EXPECT_EQ(send(js).headers.count("Content-Encoding"), 0u) << refused;
+  }
+  for (const char* taken : {"*", "br;q=1, gzip;q=0.5", "GZIP", "deflate, gzip"}) {
+    js.headers["accept-encoding"] = taken;
+    EXPECT_EQ(send(js).body, "GZ") << taken;
+  }
+
   auto icon = request("GET", "/favicon.svg");
   EXPECT_EQ(send(icon).headers.at("Cache-Control"), "no-cache");
   icon.headers["if-none-match"] = "\"f1\"";
@@ -152,6 +162,29 @@ TEST_F(DashboardTest, OnlyTheOwnersTokenMintsLinks) {
   EXPECT_EQ(
       json::parse(answer.body).at("path").get<std::string>().rfind("/ui/dataflows#sign-in=", 0),
       0u);
+}
+
+TEST_F(DashboardTest, ASessionCannotMintTheNextLink) {
+  const std::string cookie = signIn();
+  auto mint = request("POST", "/auth/sign-in-links", cookie);
+  mint.headers["x-csrf-token"] = csrfOf(cookie);
+  EXPECT_EQ(send(mint).status, 403);
+  mint.headers["x-wax-via-session"] = "spoofed";  // erased by the rewriter, never trusted
+  mint.headers["authorization"] = std::string("Bearer ") + kOwnerToken;
+  EXPECT_EQ(send(mint).status, 200);
+}
+
+TEST_F(DashboardTest, LinkSignInTakesJsonOnly) {
+  const std::string path = dashboard_.mintSignInLink();
+  const std::string code = path.substr(path.find("#sign-in=") + 9);
+  auto post = request("POST", "/auth/session/sign-in");
+  post.body = json{{"code", code}}.dump();
+  for (const char* type : {"text/plain; application/json", "text/plain", "application/jsonx"}) {
+    post.headers["content-type"] = type;
+    EXPECT_EQ(send(post).status, 400) << type;
+  }
+  post.headers["content-type"] = "Application/JSON; charset=utf-8";
+  EXPECT_EQ(send(post).status, 200);
 }
 
 TEST_F(DashboardTest, SignOutEndsTheSessionAndClearsTheCookie) {
