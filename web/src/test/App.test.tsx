@@ -32,7 +32,8 @@ describe('App', () => {
     expect(container.querySelector('[data-testid="logout-button"]')).not.toBeNull();
     expect(window.location.pathname).toBe('/ui/dataflows');
     const options = [...container.querySelectorAll('[data-testid="namespace-select"] option')].map((o) => o.textContent);
-    expect(options).toEqual(['all namespaces', 'default', 'team']);
+    // Only what the server lists: a user limited to "team" is not offered "default".
+    expect(options).toEqual(['all namespaces', 'team']);
     unmount();
   });
 });
