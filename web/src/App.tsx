@@ -52,7 +52,7 @@ export function App() {
     case 'failed':
       return (
         <SignInFrame title="Wax">
-          <p className="error" role="alert">{state.message}</p>
+          <p className="error" role="alert">{withCode(state.message)}</p>
           <button onClick={() => window.location.reload()}>Try again</button>
         </SignInFrame>
       );
@@ -73,7 +73,7 @@ export function App() {
       return (
         <SignInFrame title={state.session?.branding.title ?? 'Wax'}>
           <p className="error" role="alert" data-testid="login-error">
-            {describeLoginError(state.error, state.description)}
+            {withCode(describeLoginError(state.error, state.description))}
           </p>
           {state.session?.signIn === 'link' ? (
             <p>Run <code>waxctl local dashboard</code> to get a sign-in link.</p>
@@ -91,7 +91,9 @@ export function App() {
       return (
         <SignInFrame title={state.session.branding.title}>
           {state.message && (
-            <p className="error" role="alert" data-testid="sign-in-error">{state.message}</p>
+            <p className="error" role="alert" data-testid="sign-in-error">
+              {withCode(withoutLinkHint(state.message) || state.message)}
+            </p>
           )}
           <p data-testid="link-needed">
             Run <code>waxctl local dashboard</code> to get a sign-in link.
@@ -101,6 +103,18 @@ export function App() {
     case 'signed-in':
       return <SignedIn session={state.session} />;
   }
+}
+
+// The server's words for a refused link end with what the page says below them anyway ("run
+// `waxctl local dashboard` for a new one"): that part is dropped, and `code` spans are shown as code.
+export function withoutLinkHint(message: string): string {
+  const head = message.replace(/[;,.]?\s*run `?waxctl local dashboard`?[^;.]*\.?\s*$/i, '').trim();
+  if (head === '') return '';
+  return head[0].toUpperCase() + head.slice(1) + (/[.!?]$/.test(head) ? '' : '.');
+}
+
+export function withCode(text: string): React.ReactNode[] {
+  return text.split(/`([^`]+)`/).map((part, i) => (i % 2 === 1 ? <code key={i}>{part}</code> : part));
 }
 
 function SignInFrame(props: { title: string; children: React.ReactNode }) {

@@ -66,6 +66,35 @@ export async function createOrReplace(
   });
 }
 
+// Whether a dataflow of that name exists: true on 200, false on 404; other failures throw.
+export async function dataflowExists(namespace: string, name: string, signal?: AbortSignal): Promise<boolean> {
+  try {
+    await getJson<unknown>(dataflowUrl(namespace, name), { signal });
+    return true;
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) return false;
+    throw error;
+  }
+}
+
+// Creates an object of the resource API; a 409 (it exists after all) is an error, never a replace.
+export function createObject(collectionUrl: string, object: { metadata: { name: string } }): Promise<unknown> {
+  return sendJson('POST', collectionUrl, object);
+}
+
+// Replaces an existing object of the resource API, at its current resourceVersion.
+export async function replaceObject(
+  collectionUrl: string,
+  object: { metadata: { name: string; resourceVersion?: string; [key: string]: unknown }; [key: string]: unknown },
+): Promise<unknown> {
+  const itemUrl = `${collectionUrl}/${enc(object.metadata.name)}`;
+  const current = await getJson<{ metadata: { resourceVersion?: string } }>(itemUrl);
+  return sendJson('PUT', itemUrl, {
+    ...object,
+    metadata: { ...object.metadata, resourceVersion: current.metadata.resourceVersion },
+  });
+}
+
 export function configMapsUrl(namespace: string): string {
   return `/api/v1/namespaces/${enc(namespace)}/configmaps`;
 }

@@ -16,6 +16,11 @@ export type ParsedManifest = {
   problems: ParseProblem[];
 };
 
+// As many alias expansions as a manifest may make (the yaml library's default).
+export const MAX_ALIAS_COUNT = 100;
+
+const KNOWN_TOP_LEVEL = ['apiVersion', 'kind', 'metadata', 'spec', 'status'];
+
 const DNS1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 export function isDnsLabel(name: string): boolean {
@@ -49,7 +54,18 @@ export function parseManifest(text: string): ParsedManifest {
   if (problems.length) {
     return { manifest: null, problems };
   }
-  const value: unknown = doc.toJS();
+  let value: unknown;
+  try {
+    // Aliases expand here; the library stops past maxAliasCount (a "billion laughs" document).
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    const text = error instanceof Error ? error.message : String(error);
+    const message = /alias count/i.test(text)
+      ? `too many aliases: the document expands its anchors more than ${MAX_ALIAS_COUNT} times ` +
+        '(an alias bomb, "billion laughs"); write the values out instead'
+      : `the YAML cannot be read: ${text}`;
+    return { manifest: null, problems: [{ line: 1, column: 1, message }] };
+  }
   if (!value || typeof value !== 'object' || Array.isArray(value)) {
     return {
       manifest: null,
@@ -59,6 +75,11 @@ export function parseManifest(text: string): ParsedManifest {
   const object = value as Record<string, unknown>;
   const at = (path: string[], message: string) =>
     problems.push({ line: lineOf(doc, text, path), column: 1, message });
+  for (const key of Object.keys(object)) {
+    if (!KNOWN_TOP_LEVEL.includes(key)) {
+      at([key], `unknown top-level key "${key}": a Dataflow has only ${KNOWN_TOP_LEVEL.join(', ')}`);
+    }
+  }
   if (object.kind !== undefined && object.kind !== 'Dataflow') {
     at(['kind'], `kind: must be "Dataflow", not ${JSON.stringify(object.kind)}`);
   }

@@ -317,8 +317,12 @@ export function DataflowPage({ namespace, name }: { namespace: string; name: str
           </div>
         </div>
       )}
-      {tab === 'logs' && <LogView namespace={namespace} name={name} processes={processCount} />}
-      {tab === 'graph' && <GraphPanel flow={graph.flow} error={graph.error} />}
+      {tab === 'logs' && (
+        <LogView namespace={namespace} name={name} processes={processCount} phase={phase} suspended={suspended} />
+      )}
+      {tab === 'graph' && (
+        <GraphPanel flow={graph.flow} error={graph.error} notRunning={graph.notRunning} stale={graph.stale} stopped={graph.stopped} />
+      )}
       {tab === 'metrics' && <MetricsPanel namespace={namespace} name={name} process={process} flow={graph.flow} />}
       {tab === 'yaml' && (
         <pre className="yaml" data-testid="spec-yaml">

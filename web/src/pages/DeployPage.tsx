@@ -1,5 +1,14 @@
 import { useEffect, useState } from 'react';
-import { configMapsUrl, createOrReplace, dataflowsUrl, deployDto, listSecrets } from '../api/client';
+import {
+  configMapsUrl,
+  createObject,
+  createOrReplace,
+  dataflowExists,
+  dataflowsUrl,
+  deployDto,
+  listSecrets,
+  replaceObject,
+} from '../api/client';
 import { errorMessage } from '../api/http';
 import type { EnvVar } from '../api/types';
 import { NamespaceSelect } from '../components/Header';
@@ -44,12 +53,76 @@ function Field(props: { label: string; error?: string; children: React.ReactNode
   );
 }
 
+// A deploy waiting for the user's word because a dataflow of that name exists already.
+type PendingReplace = { namespace: string; name: string; run: () => Promise<void> };
+
+function ReplaceDialog(props: { pending: PendingReplace; busy: boolean; onConfirm: () => void; onCancel: () => void }) {
+  const { namespace, name } = props.pending;
+  return (
+    <div className="dialog" role="dialog" aria-label="Replace the dataflow" data-testid="deploy-replace-dialog">
+      <p>
+        Dataflow <strong>{namespace}/{name}</strong> already exists. Replace its code and spec?
+      </p>
+      <div className="buttons">
+        <button type="button" className="danger" disabled={props.busy} onClick={props.onConfirm} data-testid="deploy-replace-confirm">
+          Replace
+        </button>
+        <button type="button" className="secondary" onClick={props.onCancel} data-testid="deploy-replace-cancel">
+          Cancel
+        </button>
+      </div>
+    </div>
+  );
+}
+
+// Runs `deploy` at once when no dataflow `namespace/name` exists (404), else asks first: the API's
+// POST /dataflows would silently replace it.
+function useGuardedDeploy(setServerError: (message: string) => void) {
+  const [busy, setBusy] = useState(false);
+  const [pending, setPending] = useState<PendingReplace | null>(null);
+
+  const run = async (what: () => Promise<void>) => {
+    setBusy(true);
+    try {
+      await what();
+    } catch (e) {
+      setServerError(errorMessage(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  // `create` runs when the name is free, `replace` once the user confirms.
+  const start = (namespace: string, name: string, create: () => Promise<void>, replace = create) =>
+    run(async () => {
+      setPending(null);
+      if (await dataflowExists(namespace, name)) {
+        setPending({ namespace, name, run: replace });
+        return;
+      }
+      await create();
+    });
+
+  const confirm = () => {
+    const current = pending;
+    if (!current) return;
+    setPending(null);
+    return run(current.run);
+  };
+
+  const dialog = pending && (
+    <ReplaceDialog pending={pending} busy={busy} onConfirm={confirm} onCancel={() => setPending(null)} />
+  );
+  return { busy, start, dialog, cancel: () => setPending(null) };
+}
+
 function FormTab({ initialNamespace }: { initialNamespace: string }) {
   const [form, setForm] = useState<DeployForm>({ ...emptyForm, namespace: initialNamespace || 'default' });
   const [file, setFile] = useState<File | null>(null);
   const [errors, setErrors] = useState<FormErrors>({});
   const [serverError, setServerError] = useState('');
-  const [busy, setBusy] = useState(false);
+  const guard = useGuardedDeploy(setServerError);
+  const busy = guard.busy;
   const [secrets, setSecrets] = useState<string[]>([]);
   const [nameTouched, setNameTouched] = useState(false);
 
@@ -83,27 +156,26 @@ function FormTab({ initialNamespace }: { initialNamespace: string }) {
   const submit = async (event: React.FormEvent) => {
     event.preventDefault();
     setServerError('');
+    guard.cancel();
     const { spec, errors: found } = specFromForm(form, !!file);
     setErrors(found);
     if (!spec || !file) return;
-    setBusy(true);
-    try {
-      if (form.isTar) {
-        const bytes = new Uint8Array(await file.arrayBuffer());
-        await createOrReplace(configMapsUrl(form.namespace), {
-          metadata: { name: form.name, namespace: form.namespace, labels: { 'bytewax.io/dataflow': form.name } },
-          binaryData: { [form.fileName]: toBase64(bytes) },
+    const target = { ...form };
+    const chosen = file;
+    const deploy = async () => {
+      if (target.isTar) {
+        const bytes = new Uint8Array(await chosen.arrayBuffer());
+        await createOrReplace(configMapsUrl(target.namespace), {
+          metadata: { name: target.name, namespace: target.namespace, labels: { 'bytewax.io/dataflow': target.name } },
+          binaryData: { [target.fileName]: toBase64(bytes) },
         });
-        await deployDto({ name: form.name, namespace: form.namespace, spec: { ...spec, configMapName: form.name } });
+        await deployDto({ name: target.name, namespace: target.namespace, spec: { ...spec, configMapName: target.name } });
       } else {
-        await deployDto({ name: form.name, namespace: form.namespace, fileContent: await file.text(), spec });
+        await deployDto({ name: target.name, namespace: target.namespace, fileContent: await chosen.text(), spec });
       }
-      navigate(dataflowPath(form.namespace, form.name));
-    } catch (e) {
-      setServerError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
+      navigate(dataflowPath(target.namespace, target.name));
+    };
+    await guard.start(target.namespace, target.name, deploy);
   };
 
   return (
@@ -196,6 +268,7 @@ function FormTab({ initialNamespace }: { initialNamespace: string }) {
           {serverError}
         </div>
       )}
+      {guard.dialog}
       <button type="submit" disabled={busy} data-testid="deploy-submit">
         {busy ? 'Deploying…' : 'Deploy'}
       </button>
@@ -208,29 +281,36 @@ function ManifestTab({ initialNamespace }: { initialNamespace: string }) {
   const [file, setFile] = useState<File | null>(null);
   const [problems, setProblems] = useState<ParseProblem[]>([]);
   const [serverError, setServerError] = useState('');
-  const [busy, setBusy] = useState(false);
+  const guard = useGuardedDeploy(setServerError);
+  const busy = guard.busy;
 
   const submit = async () => {
     setServerError('');
-    const parsed = parseManifest(text);
+    guard.cancel();
+    let parsed: ReturnType<typeof parseManifest>;
+    try {
+      parsed = parseManifest(text);
+    } catch (e) {
+      parsed = { manifest: null, problems: [{ line: 1, column: 1, message: errorMessage(e) }] };
+    }
     setProblems(parsed.problems);
     if (!parsed.manifest) return;
     const manifest = parsed.manifest;
     const name = manifest.metadata.name;
     const namespace = manifest.metadata.namespace || initialNamespace || 'default';
-    setBusy(true);
-    try {
-      if (file) {
-        await deployDto({ name, namespace, fileContent: await file.text(), spec: manifest.spec });
+    const object = { ...manifest, metadata: { ...manifest.metadata, namespace } };
+    const chosen = file;
+    const deploy = (replace: boolean) => async () => {
+      if (chosen) {
+        await deployDto({ name, namespace, fileContent: await chosen.text(), spec: manifest.spec });
+      } else if (replace) {
+        await replaceObject(dataflowsUrl(namespace), object);
       } else {
-        await createOrReplace(dataflowsUrl(namespace), { ...manifest, metadata: { ...manifest.metadata, namespace } });
+        await createObject(dataflowsUrl(namespace), object);
       }
       navigate(dataflowPath(namespace, name));
-    } catch (e) {
-      setServerError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
+    };
+    await guard.start(namespace, name, deploy(false), deploy(true));
   };
 
   const lines = text.split('\n').length;
@@ -270,6 +350,7 @@ function ManifestTab({ initialNamespace }: { initialNamespace: string }) {
           {serverError}
         </div>
       )}
+      {guard.dialog}
       <div className="toolbar">
         <label className="inline">
           Code (optional): <input type="file" accept=".py" onChange={(e) => setFile(e.target.files?.[0] ?? null)} data-testid="manifest-file" />
