@@ -53,7 +53,9 @@ function providerConfig(port, secret, passwords) {
     },
     default_resource: 'https://wax.test/api',
     signing_algs: ['RS256', 'ES256', 'PS256'],
-    ttl: { access_token: 300, id_token: 300, refresh_token: 3600 },
+    // The dashboard refreshes an access token a minute before it ends: with 65 s, every
+    // session here is refreshed 5 s after sign-in, which the refresh test waits for.
+    ttl: { access_token: 65, id_token: 300, refresh_token: 3600 },
   };
 }
 
@@ -177,6 +179,24 @@ describe('dashboard, signed in through an OpenID provider', () => {
       await page.getByTestId('row-team-a-team-flow').waitFor();
       await page.getByTestId('row-default-default-flow').waitFor();
       await screenshot(page, 'oidc-04-alice-all-namespaces');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('refreshes the access token before it ends, so the user stays signed in', async () => {
+    const context = await newContext(browser, problems);
+    try {
+      const page = await signIn(context, 'alice');
+      const session = () => page.evaluate(() => fetch('/auth/session').then((r) => r.json()));
+      const first = await session();
+      await new Promise((resolve) => setTimeout(resolve, 6000));
+      const listed = await page.evaluate(() => fetch('/api/v1/namespaces').then((r) => r.status));
+      assert.equal(listed, 200);
+      const second = await session();
+      assert.equal(second.authenticated, true);
+      assert.ok(Date.parse(second.expiresAt) > Date.parse(first.expiresAt),
+        `the token was not refreshed: ${first.expiresAt} then ${second.expiresAt}`);
     } finally {
       await context.close();
     }
