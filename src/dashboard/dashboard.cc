@@ -99,7 +99,7 @@ class Dashboard::Routes {
  public:
   explicit Routes(Dashboard& dashboard) : d_(dashboard) {}
 
-  std::string sessionCookie() const { return d_.secure_ ? "__Host-wax_session" : "wax_session"; }
+  std::string sessionCookie() const { return d_.sessionCookie(); }
   std::string bindingCookie() const { return d_.secure_ ? "__Host-wax_login" : "wax_login"; }
 
   // HttpOnly: no script reads it. SameSite=Lax: it comes along when the provider sends the
@@ -332,7 +332,7 @@ std::vector<std::string> Dashboard::builtAssetsAtRoot() const {
 }
 
 std::shared_ptr<const Session> Dashboard::sessionOf(const http::Request& request) {
-  const std::string cookie = secure_ ? "__Host-wax_session" : "wax_session";
+  const std::string cookie = sessionCookie();
   const auto live = sessions_.find(cookieValue(request, cookie));
   if (!live) {
     return nullptr;
@@ -347,7 +347,7 @@ http::Rewriter Dashboard::credentials() {
     if (request.headers.count("authorization") != 0) {
       return std::nullopt;
     }
-    const std::string id = cookieValue(request, secure_ ? "__Host-wax_session" : "wax_session");
+    const std::string id = cookieValue(request, sessionCookie());
     const auto live = sessions_.find(id);
     if (!live) {
       return std::nullopt;  // the route answers as it would without a cookie

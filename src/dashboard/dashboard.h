@@ -65,6 +65,8 @@ class Dashboard {
   class Routes;
   std::shared_ptr<const Session> sessionOf(const http::Request& request);
   bool refreshed(const std::string& id, Session& session);
+  // The cookie that carries the session id; `__Host-` (no Domain, Path /, Secure) over TLS.
+  std::string sessionCookie() const { return secure_ ? "__Host-wax_session" : "wax_session"; }
   // The front end's files at the site root (favicon.ico...): each gets its own route.
   std::vector<std::string> builtAssetsAtRoot() const;
 
