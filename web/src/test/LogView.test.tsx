@@ -1,30 +1,17 @@
 import { act } from 'react';
-import { createRoot, type Root } from 'react-dom/client';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { setFetch } from '../api/http';
 import { LogView, overlapLength, RESTART_LINE } from '../components/LogView';
 import { fakeFetch, stream } from './fakeFetch';
+import { mountPoint } from './mountPoint';
 
-(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
-
-let root: Root;
-let container: HTMLDivElement;
-beforeEach(() => {
-  container = document.createElement('div');
-  document.body.appendChild(container);
-  root = createRoot(container);
-});
-afterEach(() => {
-  act(() => root.unmount());
-  container.remove();
-  setFetch((...a) => globalThis.fetch(...a));
-});
+const mount = mountPoint();
 
 // In steps: an act() flushes React's work only as it ends.
 const wait = async (ms: number) => {
   for (let t = 0; t < ms; t += 10) await act(async () => { await new Promise((r) => setTimeout(r, 10)); });
 };
-const logText = () => container.querySelector('[data-testid="log-view"]')!.textContent;
+const logText = () => mount.container.querySelector('[data-testid="log-view"]')!.textContent;
 
 describe('overlapLength', () => {
   it('finds the lines a re-opened tail repeats', () => {
@@ -57,7 +44,7 @@ describe('LogView, followed across a stop and start', () => {
   it('re-opens the stream while the dataflow runs and marks the new run', async () => {
     const { fetch, opened } = api();
     setFetch(fetch);
-    await act(async () => root.render(<LogView namespace="default" name="ticker" processes={1} phase="Running" reopenMs={30} />));
+    await act(async () => mount.root.render(<LogView namespace="default" name="ticker" processes={1} phase="Running" reopenMs={30} />));
     await wait(20);
     expect(logText()).toBe(run1);
     await wait(150);
@@ -70,11 +57,11 @@ describe('LogView, followed across a stop and start', () => {
   it('does not re-open while the dataflow is suspended, but does once it runs again', async () => {
     const { fetch, opened } = api();
     setFetch(fetch);
-    await act(async () => root.render(<LogView namespace="default" name="ticker" processes={1} phase="Suspended" suspended reopenMs={30} />));
+    await act(async () => mount.root.render(<LogView namespace="default" name="ticker" processes={1} phase="Suspended" suspended reopenMs={30} />));
     await wait(120);
     expect(opened()).toBe(1);
-    expect(container.textContent).toContain('stream ended');
-    await act(async () => root.render(<LogView namespace="default" name="ticker" processes={1} phase="Pending" reopenMs={30} />));
+    expect(mount.container.textContent).toContain('stream ended');
+    await act(async () => mount.root.render(<LogView namespace="default" name="ticker" processes={1} phase="Pending" reopenMs={30} />));
     await wait(150);
     expect(opened()).toBeGreaterThanOrEqual(2);
   });
